@@ -1,0 +1,30 @@
+/**
+ * Creation sites, recorded in debug mode: where a task, coroutine, future or
+ * callback was made, as the first stack frames outside asyncio-ts.
+ *
+ * Port of CPython 3.11 Lib/asyncio/format_helpers.py `extract_stack`, which
+ * fills `_source_traceback` in debug mode.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+
+// The folder holding the compiled library (dist/ or build/src/).
+const libraryRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** @internal The user's stack frames at the call site, most recent first (at most `limit`). */
+export function _callerSite(limit = 3): string {
+  const holder: { stack?: string } = {};
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 30;
+  Error.captureStackTrace(holder, _callerSite);
+  Error.stackTraceLimit = saved;
+  const frames = (holder.stack ?? "")
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim())
+    .filter((line) => !line.includes(libraryRoot) && !line.includes("node:internal") && !line.includes("(node:"));
+  return frames.slice(0, limit).join("\n");
+}

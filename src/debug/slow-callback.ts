@@ -1,0 +1,83 @@
+/**
+ * Debug mode's slow-callback warning: a callback or a task step that blocks
+ * the loop for `loop.slowCallbackDuration` (0.1 s) or longer is logged with
+ * its name.
+ *
+ * Port of CPython 3.11 Lib/asyncio/base_events.py `_run_once` (debug branch).
+ * Differs: a task's code runs in promise jobs after the loop callback that
+ * resumed it, not inside a Handle, so a task step is timed from its resume to
+ * the next thing that starts (another step, its next await of an asyncio-ts
+ * awaitable, or the end of the turn's promise jobs). Code of a foreign
+ * promise that runs in between counts toward the step before it.
+ *
+ * @module
+ */
+
+import type { EventLoop } from "../loop/event-loop.js";
+import type { Handle } from "../loop/handles.js";
+import type { Task } from "../tasks/task.js";
+
+/** @internal */
+export class _SlowStepMonitor {
+  readonly #loop: EventLoop;
+  #task: Task<unknown> | undefined;
+  #start = 0;
+  #sweep: NodeJS.Immediate | undefined;
+
+  constructor(loop: EventLoop) {
+    this.#loop = loop;
+  }
+
+  runHandle(handle: Handle): void {
+    if ((handle as { _step?: boolean })._step) {
+      handle._run();
+      return;
+    }
+    const t0 = this.#loop._now();
+    handle._run();
+    const dt = this.#loop._now() - t0;
+    if (dt >= this.#loop.slowCallbackDuration) {
+      console.warn(`Executing ${handle.toString()} took ${dt.toFixed(3)} seconds${source(handle._source)}`);
+    }
+  }
+
+  /** A task starts running (its first step, or resumed after an await). */
+  stepStarted(task: Task<unknown>): void {
+    this.#end();
+    this.#task = task;
+    this.#start = this.#loop._now();
+  }
+
+  /** The task awaits again, or finished. */
+  stepEnded(task: Task<unknown>): void {
+    if (this.#task === task) this.#end();
+  }
+
+  /** The loop callback finished; the steps it resumed run next, then this sweep. */
+  turnEnded(): void {
+    this.#sweep ??= setImmediate(() => {
+      this.#sweep = undefined;
+      this.#end();
+    });
+  }
+
+  close(): void {
+    if (this.#sweep !== undefined) clearImmediate(this.#sweep);
+    this.#sweep = undefined;
+    this.#task = undefined;
+  }
+
+  #end(): void {
+    const task = this.#task;
+    if (task === undefined) return;
+    this.#task = undefined;
+    const dt = this.#loop._now() - this.#start;
+    if (dt >= this.#loop.slowCallbackDuration) {
+      console.warn(`Executing ${task.toString()} took ${dt.toFixed(3)} seconds${source(task._source)}`);
+    }
+  }
+}
+
+function source(site: string | undefined): string {
+  return site ? `\ncreated at:\n  ${site.split("\n").join("\n  ")}` : "";
+}

@@ -1,0 +1,119 @@
+/**
+ * Every error class asyncio-ts throws, each with a stable `code`.
+ *
+ * Port of CPython 3.11 Lib/asyncio/exceptions.py. Differs: JavaScript has no
+ * BaseException, so CancelledError extends Error and a broad `catch` catches
+ * it too; re-throw it with `if (isCancelled(err)) throw err`.
+ *
+ * @module
+ */
+
+import { inspect } from "node:util";
+
+/**
+ * The operation was cancelled: thrown at the `await` of a cancelled task, and
+ * by `result()` of a cancelled Future.
+ *
+ * @example
+ * ```ts
+ * try { await sleep(10); } catch (err) { if (isCancelled(err)) throw err; }
+ * ```
+ */
+export class CancelledError extends Error {
+  override readonly name = "CancelledError";
+  readonly code = "ERR_ASYNCIO_CANCELLED";
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+  }
+}
+
+/**
+ * The deadline passed: from `waitFor`, `timeout`, `asCompleted`. Its `name` is
+ * `"TimeoutError"`, like the DOMException that `AbortSignal.timeout()` gives.
+ */
+export class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+  readonly code = "ERR_ASYNCIO_TIMEOUT";
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+  }
+}
+
+/** An operation not allowed in the object's current state (`result()` of a pending Future). */
+export class InvalidStateError extends Error {
+  override readonly name = "InvalidStateError";
+  readonly code = "ERR_ASYNCIO_INVALID_STATE";
+}
+
+/** Misuse of the runtime, such as `run()` inside a running event loop. */
+export class RuntimeError extends Error {
+  override readonly name: string = "RuntimeError";
+  readonly code: string = "ERR_ASYNCIO_RUNTIME";
+}
+
+/**
+ * SIGINT (Ctrl-C) interrupted `run()`: the main task was cancelled and its
+ * `finally` blocks ran. A script that does not catch it exits with code 130.
+ */
+export class KeyboardInterrupt extends Error {
+  override readonly name = "KeyboardInterrupt";
+  readonly code = "ERR_ASYNCIO_KEYBOARD_INTERRUPT";
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+  }
+}
+
+/**
+ * True when `err` is a cancellation: a {@link CancelledError}, or an
+ * AbortError from an AbortSignal such as `task.signal`.
+ *
+ * @example
+ * ```ts
+ * try { await work(); } catch (err) { if (isCancelled(err)) throw err; log(err); }
+ * ```
+ */
+export function isCancelled(err: unknown): boolean {
+  return (
+    err instanceof CancelledError ||
+    (err instanceof Error && err.name === "AbortError")
+  );
+}
+
+type Coded<E> = E & { readonly code: string };
+
+/** @internal A TypeError with a code, for bad arguments. */
+export function typeError(message: string, code = "ERR_ASYNCIO_INVALID_ARG_TYPE"): Coded<TypeError> {
+  const err = new TypeError(message) as Coded<TypeError>;
+  Object.defineProperty(err, "code", { value: code, enumerable: true });
+  return err;
+}
+
+/** @internal A RangeError with a code, for bad numeric arguments. */
+export function rangeError(message: string, code = "ERR_ASYNCIO_OUT_OF_RANGE"): Coded<RangeError> {
+  const err = new RangeError(message) as Coded<RangeError>;
+  Object.defineProperty(err, "code", { value: code, enumerable: true });
+  return err;
+}
+
+/** @internal Shows a value in an error message. */
+export function show(value: unknown): string {
+  return inspect(value, { depth: 1, breakLength: Infinity });
+}
+
+/** @internal Checks a duration in seconds: a number, not NaN; `null` where allowed means none. */
+export function checkSeconds(value: unknown, what: string, { negative = true } = {}): number {
+  if (typeof value !== "number") {
+    throw typeError(
+      `${what} must be a number of seconds, got ${show(value)}: durations are in seconds, as in asyncio (0.2 for 200 ms)`,
+    );
+  }
+  if (Number.isNaN(value)) {
+    throw rangeError(`${what} must be a number of seconds, got NaN: check the arithmetic that computed it`);
+  }
+  if (!negative && value < 0) {
+    throw rangeError(
+      `${what} must not be negative, got ${value}: pass Math.max(0, seconds), or 0 to yield once`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,380 @@
+/**
+ * Future: a result that will be set later, awaitable and cancellable.
+ *
+ * Port of CPython 3.11 Lib/asyncio/futures.py `Future`. Differs: a Future is
+ * a thenable, so `await fut` works anywhere; when the code awaiting it runs
+ * inside a Task, that Task records the Future as what it waits on, and
+ * `task.cancel()` cancels it (DESIGN.md section 2). Done callbacks of one
+ * completion run in one loop callback, in the order added, which is the
+ * order CPython's one call_soon each gives.
+ *
+ * @module
+ */
+
+import { inspect } from "node:util";
+import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "./errors.js";
+import { Handle } from "./loop/handles.js";
+import { type EventLoop, _setFutureClass } from "./loop/event-loop.js";
+import { _getRunningLoop } from "./loop/running-loop.js";
+import { _taskStorage } from "./tasks/current-task.js";
+import type { Task } from "./tasks/task.js";
+import { _callerSite } from "./debug/origin.js";
+import { _trackUnretrieved, _untrackUnretrieved } from "./debug/unretrieved.js";
+
+const PENDING = 0;
+const FINISHED = 1;
+const CANCELLED = 2;
+type State = typeof PENDING | typeof FINISHED | typeof CANCELLED;
+const STATE_NAMES = ["pending", "finished", "cancelled"] as const;
+
+/** A callback for `addDoneCallback`: called with the Future once it is done. */
+export type DoneCallback<T> = (future: Future<T>) => void;
+
+/** @internal Someone awaiting the Future with `await` or `.then()`. */
+class Awaiter {
+  constructor(
+    readonly task: Task<unknown> | undefined,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+}
+
+type Callback = DoneCallback<any> | Awaiter;
+
+/** Options of `new Future()`. */
+export interface FutureOptions {
+  /** The loop it belongs to; default: the running loop. */
+  loop?: EventLoop;
+}
+
+/**
+ * A result that will be set later: `setResult`, `setException` or `cancel`
+ * completes it once; `await fut` waits for it.
+ *
+ * @example
+ * ```ts
+ * const fut = new Future<number>();
+ * getRunningLoop().callLater(0.1, () => fut.setResult(42));
+ * console.log(await fut); // 42
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  #state: State = PENDING;
+  #result: T | undefined;
+  #exception: unknown;
+  #hasException = false;
+  #cancelMessage: string | undefined;
+  /** @internal The CancelledError a Task's body raised, kept for result(). */
+  _cancelledExc: CancelledError | undefined;
+  // Undefined, one callback, or an array: most Futures have one awaiter.
+  #callbacks: Callback | Callback[] | undefined;
+  #unretrieved: object | undefined;
+  readonly #loop: EventLoop;
+  /** @internal Where it was created, in debug mode. */ _source: string | undefined;
+
+  constructor(options: FutureOptions = {}) {
+    const loop = options.loop ?? _getRunningLoop();
+    if (loop === undefined) {
+      throw new RuntimeError(
+        "no running event loop: create Futures inside run(main), or pass { loop }",
+      );
+    }
+    this.#loop = loop;
+    if (loop.getDebug()) this._source = _callerSite();
+  }
+
+  /** The loop this Future belongs to. */
+  getLoop(): EventLoop {
+    return this.#loop;
+  }
+
+  /** True once it has a result, an exception, or was cancelled. */
+  done(): boolean {
+    return this.#state !== PENDING;
+  }
+
+  /** True if it was cancelled. */
+  cancelled(): boolean {
+    return this.#state === CANCELLED;
+  }
+
+  /**
+   * The result.
+   *
+   * @throws {CancelledError} if it was cancelled.
+   * @throws {InvalidStateError} if it is not done yet.
+   * @throws the exception it was completed with.
+   */
+  result(): T {
+    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    if (this.#state !== FINISHED) {
+      throw new InvalidStateError(
+        "Result is not ready: await it, or check done() before result()",
+      );
+    }
+    this.#retrieved();
+    if (this.#hasException) throw this.#exception;
+    return this.#result as T;
+  }
+
+  /**
+   * The exception it was completed with, or undefined if it has a result.
+   *
+   * @throws {CancelledError} if it was cancelled.
+   * @throws {InvalidStateError} if it is not done yet.
+   */
+  exception(): unknown {
+    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    if (this.#state !== FINISHED) {
+      throw new InvalidStateError(
+        "Exception is not set: await it, or check done() before exception()",
+      );
+    }
+    this.#retrieved();
+    return this.#hasException ? this.#exception : undefined;
+  }
+
+  /**
+   * Completes it with a result; awaiting code resumes on the next loop turn.
+   *
+   * @throws {InvalidStateError} if it is already done.
+   */
+  setResult(result: T): void {
+    if (this.#state !== PENDING) {
+      throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this.toString()}: a Future completes once; check done() first`);
+    }
+    this.#result = result;
+    this.#state = FINISHED;
+    this.#scheduleCallbacks();
+  }
+
+  /**
+   * Completes it with an exception, which `await` and `result()` throw.
+   *
+   * @throws {InvalidStateError} if it is already done.
+   */
+  setException(exception: unknown): void {
+    if (this.#state !== PENDING) {
+      throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this.toString()}: a Future completes once; check done() first`);
+    }
+    this.#exception = exception;
+    this.#hasException = true;
+    this.#state = FINISHED;
+    this.#unretrieved = _trackUnretrieved(this, exception);
+    this.#scheduleCallbacks();
+  }
+
+  /**
+   * Cancels it. Returns false if it was already done, else true; awaiting
+   * code gets a CancelledError carrying `msg`.
+   */
+  cancel(msg?: string): boolean {
+    if (this.#state !== PENDING) return false;
+    this.#state = CANCELLED;
+    this.#cancelMessage = msg;
+    this.#scheduleCallbacks();
+    return true;
+  }
+
+  /** Calls `callback(future)` on a later loop turn once it is done. */
+  addDoneCallback(callback: DoneCallback<T>): void {
+    if (typeof callback !== "function") {
+      throw typeError(`addDoneCallback() expects a function, got ${show(callback)}`);
+    }
+    this.#addCallback(callback);
+  }
+
+  /** Removes every registration of `callback`; returns how many it removed. */
+  removeDoneCallback(callback: DoneCallback<T>): number {
+    const cbs = this.#callbacks;
+    if (cbs === undefined) return 0;
+    if (!Array.isArray(cbs)) {
+      if (cbs !== callback) return 0;
+      this.#callbacks = undefined;
+      return 1;
+    }
+    const kept = cbs.filter((cb) => cb !== callback);
+    this.#callbacks = kept;
+    return cbs.length - kept.length;
+  }
+
+  /**
+   * Makes the Future awaitable. Inside a Task, awaiting it makes it the
+   * Task's waiter, which `task.cancel()` cancels.
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return new Promise<R1 | R2>((resolve, reject) => {
+      const task = _taskStorage.getStore();
+      const awaiter = new Awaiter(
+        task !== undefined && task.getLoop() === this.#loop && !task.done() ? task : undefined,
+        typeof onFulfilled === "function" ? chain(onFulfilled, resolve, reject) : (resolve as (value: unknown) => void),
+        typeof onRejected === "function" ? chain(onRejected, resolve, reject) : reject,
+      );
+      if (awaiter.task !== undefined) awaiter.task._suspend(this);
+      if (this.#state === PENDING) this.#addCallback(awaiter);
+      else this._deliver(awaiter);
+    });
+  }
+
+  /** Like Promise.prototype.catch. */
+  catch<R = never>(onRejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** Like Promise.prototype.finally. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return Promise.resolve(this).finally(onFinally);
+  }
+
+  /** @internal Settles an awaiter from this done Future. */
+  _deliver(awaiter: Awaiter): void {
+    const task = awaiter.task;
+    if (task !== undefined) {
+      task._resume(this);
+      const cancelled = task._takeMustCancel(this);
+      if (cancelled !== undefined) {
+        awaiter.reject(cancelled);
+        return;
+      }
+    }
+    if (this.#state === CANCELLED) {
+      awaiter.reject(this._makeCancelledError());
+    } else if (this.#hasException) {
+      this.#retrieved();
+      awaiter.reject(this.#exception);
+    } else {
+      awaiter.resolve(this.#result);
+    }
+  }
+
+  /** @internal The CancelledError to throw for this cancelled Future. */
+  _makeCancelledError(): CancelledError {
+    return this._cancelledExc ?? new CancelledError(this.#cancelMessage ?? "");
+  }
+
+  /** @internal The message given to cancel(). */
+  get _cancelMessage(): string | undefined {
+    return this.#cancelMessage;
+  }
+
+  /** @internal Completes it and runs its callbacks now, not on the next turn: for sleep(0). */
+  _setResultNow(result: T): void {
+    if (this.#state !== PENDING) return;
+    this.#result = result;
+    this.#state = FINISHED;
+    const cbs = this.#callbacks;
+    this.#callbacks = undefined;
+    if (cbs !== undefined) runCallbacks(this, cbs);
+  }
+
+  /** @internal For Task: whether it has an unretrieved exception. */
+  get _logTraceback(): boolean {
+    return this.#unretrieved !== undefined;
+  }
+
+  #retrieved(): void {
+    if (this.#unretrieved !== undefined) {
+      _untrackUnretrieved(this.#loop, this.#unretrieved);
+      this.#unretrieved = undefined;
+    }
+  }
+
+  #addCallback(callback: Callback): void {
+    if (this.#state !== PENDING) {
+      this.#loop._schedule(new Handle(runCallbacksBound, [this, callback], this.#loop));
+      return;
+    }
+    const cbs = this.#callbacks;
+    if (cbs === undefined) this.#callbacks = callback;
+    else if (Array.isArray(cbs)) cbs.push(callback);
+    else this.#callbacks = [cbs, callback];
+  }
+
+  #scheduleCallbacks(): void {
+    const cbs = this.#callbacks;
+    if (cbs === undefined) return;
+    this.#callbacks = undefined;
+    this.#loop._schedule(new Handle(runCallbacksBound, [this, cbs], this.#loop));
+  }
+
+  /** @internal Used by toString(); Task overrides the name and adds its own fields. */
+  protected _reprInfo(): string[] {
+    const info: string[] = [STATE_NAMES[this.#state]];
+    if (this.#state === FINISHED) {
+      if (this.#hasException) info.push(`exception=${formatException(this.#exception)}`);
+      else info.push(`result=${inspect(this.#result, { depth: 0, breakLength: Infinity })}`);
+    }
+    return info;
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} ${this._reprInfo().join(" ")}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+_setFutureClass(Future);
+
+function chain<V, R>(
+  fn: (value: V) => R | PromiseLike<R>,
+  resolve: (value: R | PromiseLike<R>) => void,
+  reject: (reason: unknown) => void,
+): (value: unknown) => void {
+  return (value) => {
+    try {
+      resolve(fn(value as V));
+    } catch (err) {
+      reject(err);
+    }
+  };
+}
+
+function runCallbacksBound([future, cbs]: [Future<unknown>, Callback | Callback[]]): void {
+  runCallbacks(future, cbs);
+}
+
+function runCallbacks(future: Future<unknown>, cbs: Callback | Callback[]): void {
+  if (!Array.isArray(cbs)) {
+    runCallback(future, cbs);
+    return;
+  }
+  for (const cb of cbs) runCallback(future, cb);
+}
+
+function runCallback(future: Future<unknown>, cb: Callback): void {
+  if (cb instanceof Awaiter) {
+    future._deliver(cb);
+    return;
+  }
+  try {
+    cb(future);
+  } catch (exception) {
+    future.getLoop().callExceptionHandler({
+      message: `Exception in callback ${cb.name || "<anonymous>"}(${future.toString()})`,
+      exception,
+      future,
+    });
+  }
+}
+
+/** @internal `Error('boom')`, as CPython's repr of an exception. */
+export function formatException(err: unknown): string {
+  if (err instanceof Error) return `${err.name}(${err.message ? inspect(err.message) : ""})`;
+  return inspect(err, { depth: 0 });
+}
+
+/** @internal Completes `fut` with `result` unless it was cancelled meanwhile. */
+export function _setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
+  if (!fut.done()) fut.setResult(result);
+}
+
+/** True if `value` is a Future (or a Task) of asyncio-ts. */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return value instanceof Future;
+}

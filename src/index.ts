@@ -1,0 +1,64 @@
+/**
+ * asyncio-ts: Python's asyncio model in TypeScript.
+ *
+ * The public API, grouped like asyncio's `__all__`.
+ *
+ * @module
+ */
+
+// runners.py
+export { run, Runner, type RunOptions, type Main } from "./runners.js";
+
+// events.py, base_events.py
+export {
+  EventLoop,
+  type EventLoopOptions,
+  type ExceptionContext,
+  type ExceptionHandler,
+  type DefaultExecutor,
+} from "./loop/event-loop.js";
+export { Handle, TimerHandle } from "./loop/handles.js";
+export { getRunningLoop } from "./loop/running-loop.js";
+export { type Clock, MonotonicClock, VirtualClock } from "./loop/clock.js";
+
+// futures.py
+export { Future, isFuture, type DoneCallback, type FutureOptions } from "./futures.js";
+
+// coroutines.py
+export { Coroutine, coroutine, isCoroutine } from "./tasks/coroutine.js";
+
+// tasks.py
+export { Task, createTask, type TaskBody, type TaskOptions } from "./tasks/task.js";
+export { currentTask, allTasks } from "./tasks/current-task.js";
+export { ensureFuture, type AwaitableLike, type ResultOf } from "./tasks/ensure-future.js";
+export { sleep } from "./tasks/sleep.js";
+export {
+  gather,
+  GatheringFuture,
+  type GatherOptions,
+  type GatherResults,
+  type GatherResultsOrErrors,
+} from "./tasks/gather.js";
+export { asCompleted, AsCompleted, type AsCompletedOptions } from "./tasks/as-completed.js";
+export { waitFor } from "./tasks/wait-for.js";
+export { shield } from "./tasks/shield.js";
+export {
+  wait,
+  type WaitOptions,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  ALL_COMPLETED,
+} from "./tasks/wait.js";
+
+// timeouts.py
+export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
+
+// exceptions.py
+export {
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  RuntimeError,
+  KeyboardInterrupt,
+  isCancelled,
+} from "./errors.js";

@@ -1,0 +1,492 @@
+/**
+ * EventLoop: asyncio's bookkeeping around Node's own event loop.
+ *
+ * Port of CPython 3.11 Lib/asyncio/base_events.py `BaseEventLoop`: the ready
+ * queue, timers, the exception handler, debug settings, async-generator
+ * finalization and the default executor. Differs: Node already owns the
+ * thread's real loop, so one loop turn is one host callback (setImmediate, or
+ * the clock's timer when nothing is ready) that runs every handle ready at
+ * its start; a task's code then resumes in the promise jobs that follow it.
+ *
+ * @module
+ */
+
+import { inspect } from "node:util";
+import { performance } from "node:perf_hooks";
+import { RuntimeError, checkSeconds, show, typeError } from "../errors.js";
+import { type Clock, MonotonicClock } from "./clock.js";
+import { Handle, TimerHandle } from "./handles.js";
+import { TimerHeap } from "./timer-heap.js";
+import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js";
+import { _trackAsyncGenerators } from "./async-generators.js";
+import type { Future } from "../futures.js";
+import type { Task } from "../tasks/task.js";
+import { _callerSite } from "../debug/origin.js";
+import { _SlowStepMonitor } from "../debug/slow-callback.js";
+
+/** What went wrong, passed to the loop's exception handler (as in asyncio). */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  /** The Future concerned, or its description once it was garbage-collected. */
+  future?: Future<unknown> | string;
+  task?: Task<unknown>;
+  handle?: Handle;
+  [key: string]: unknown;
+}
+
+/** A custom exception handler: `loop.setExceptionHandler((loop, context) => ...)`. */
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+/** Something the loop shuts down at the end of `run()`: the thread pool. */
+export interface DefaultExecutor {
+  shutdown(options?: { wait?: boolean }): Promise<void> | void;
+}
+
+/** Options of `new EventLoop()`. */
+export interface EventLoopOptions {
+  /** Where time comes from; tests pass a VirtualClock. Default: the monotonic clock. */
+  clock?: Clock;
+  /** Debug mode from the start (as `loop.setDebug(true)`). */
+  debug?: boolean;
+}
+
+let loopSeq = 0;
+
+/**
+ * The event loop. `run()` creates and closes one for you; create one yourself
+ * only to pass a custom clock through `run(main, { loopFactory })`.
+ */
+export class EventLoop {
+  readonly #clock: Clock;
+  #ready: Handle[] = [];
+  #spare: Handle[] = [];
+  readonly #timers = new TimerHeap();
+  #timerSeq = 0;
+  #immediate: NodeJS.Immediate | undefined;
+  #wake: (() => void) | undefined;
+  #wakeDeadline = Infinity;
+  #running = false;
+  #stopping = false;
+  #onStopped: (() => void) | undefined;
+  #closed = false;
+  #debug = false;
+  #exceptionHandler: ExceptionHandler | undefined;
+  #defaultExecutor: DefaultExecutor | undefined;
+  #executorShutdownCalled = false;
+  #asyncgensShutdownCalled = false;
+  /** @internal Tasks not yet done, in creation order. */ readonly _tasks = new Set<Task<unknown>>();
+  /** @internal */ _taskSeq = 0;
+  /** @internal Async generators first iterated while this loop ran. */ readonly _asyncgens = new Set<WeakRef<AsyncGenerator>>();
+  /** @internal */ _slow: _SlowStepMonitor | undefined;
+  /** Seconds a callback or task step may block the loop before debug mode logs it. */
+  slowCallbackDuration = 0.1;
+  readonly #id = ++loopSeq;
+
+  constructor(options: EventLoopOptions = {}) {
+    this.#clock = options.clock ?? new MonotonicClock();
+    if (options.debug) this.setDebug(true);
+  }
+
+  /** The loop's clock reading, in seconds. */
+  time(): number {
+    return this.#clock.now();
+  }
+
+  /** @internal */
+  get _clock(): Clock {
+    return this.#clock;
+  }
+
+  // ---- scheduling -------------------------------------------------------
+
+  /** Schedules `callback(...args)` for the next loop turn, after those already scheduled. */
+  callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
+    this.#checkCallback(callback, "callSoon");
+    const handle =
+      args.length === 0
+        ? new Handle(callback as unknown as (arg: unknown) => void, undefined, this)
+        : args.length === 1
+          ? new Handle(callback as unknown as (arg: unknown) => void, args[0], this)
+          : new Handle(named(callback, () => callback(...args)), undefined, this);
+    if (this.#debug) handle._source = _callerSite();
+    this._schedule(handle);
+    return handle;
+  }
+
+  /** Schedules `callback(...args)` `delay` seconds from now. */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    checkSeconds(delay, "callLater() delay");
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /** Schedules `callback(...args)` at loop time `when` (seconds, as `loop.time()`). */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    checkSeconds(when, "callAt() when");
+    this.#checkCallback(callback, "callAt");
+    const fn =
+      args.length <= 1 ? (callback as unknown as (arg: unknown) => void) : named(callback, () => callback(...args));
+    const handle = this._timer(when, fn, args[0]);
+    if (this.#debug) handle._source = _callerSite();
+    return handle;
+  }
+
+  /** @internal callSoon without argument checks, for the library's own callbacks. */
+  _soon(callback: (arg: any) => void, arg?: unknown): void {
+    this._schedule(new Handle(callback, arg, this));
+  }
+
+  /** @internal */
+  _schedule(handle: Handle): void {
+    this.#ready.push(handle);
+    if (this.#immediate === undefined && this.#running) {
+      this.#disarmTimer();
+      this.#immediate = setImmediate(this.#turn);
+    }
+  }
+
+  /** @internal */
+  _timer(when: number, callback: (arg: any) => void, arg: unknown): TimerHandle {
+    const handle = new TimerHandle(when, callback, arg, this, ++this.#timerSeq);
+    this.#timers.push(handle);
+    if (this.#running && this.#immediate === undefined && when < this.#wakeDeadline) this.#armTimer();
+    return handle;
+  }
+
+  /** @internal Called by TimerHandle.cancel(). */
+  _timerCancelled(handle: TimerHandle): void {
+    this.#timers.remove(handle);
+  }
+
+  #checkCallback(callback: unknown, what: string): void {
+    if (typeof callback !== "function") {
+      throw typeError(`${what}() expects a function, got ${show(callback)}: pass the function, not its result`);
+    }
+    if (this.#closed) throw new RuntimeError(`Event loop is closed: ${what}() needs a loop that is open`);
+  }
+
+  // One loop turn: move due timers to the ready queue, then run every handle
+  // that is ready now (not those they schedule: those wait for the next turn).
+  readonly #turn = (): void => {
+    // Entered from setImmediate or from the clock's wake-up: either way, the
+    // other is no longer needed, and at most one host callback stays pending.
+    if (this.#immediate !== undefined) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+    }
+    this.#disarmTimer();
+    const end = this.#clock.now() + this.#clock.resolution;
+    const timers = this.#timers;
+    for (let top = timers.peek(); top !== undefined && top.when() <= end; top = timers.peek()) {
+      timers.pop();
+      this.#ready.push(top);
+    }
+    const batch = this.#ready;
+    this.#ready = this.#spare;
+    const slow = this._slow;
+    if (slow === undefined) {
+      for (let i = 0; i < batch.length; i++) batch[i]!._run();
+    } else {
+      for (let i = 0; i < batch.length; i++) slow.runHandle(batch[i]!);
+    }
+    batch.length = 0;
+    this.#spare = batch;
+    if (this.#stopping) {
+      // Let the task code that this turn resumed run to its next await
+      // first: it runs in promise jobs, which all finish before setImmediate.
+      this.#immediate = setImmediate(this.#stop);
+    } else {
+      this.#scheduleNext();
+    }
+    slow?.turnEnded();
+  };
+
+  readonly #stop = (): void => {
+    this.#immediate = undefined;
+    this.#stopping = false;
+    this.#running = false;
+    const done = this.#onStopped;
+    this.#onStopped = undefined;
+    done?.();
+  };
+
+  #scheduleNext(): void {
+    if (this.#ready.length > 0) {
+      this.#immediate = setImmediate(this.#turn);
+    } else if (this.#timers.size > 0) {
+      this.#armTimer();
+    }
+  }
+
+  #armTimer(): void {
+    const top = this.#timers.peek();
+    if (top === undefined) return;
+    const when = top.when();
+    if (this.#wake !== undefined) {
+      if (this.#wakeDeadline <= when) return;
+      this.#disarmTimer();
+    }
+    this.#wakeDeadline = when;
+    this.#wake = this.#clock.wakeAt(when, this.#turn);
+  }
+
+  #disarmTimer(): void {
+    if (this.#wake !== undefined) {
+      this.#wake();
+      this.#wake = undefined;
+      this.#wakeDeadline = Infinity;
+    }
+  }
+
+  // ---- running ------------------------------------------------------------
+
+  /** True while `runUntilComplete()` runs. */
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** True after `close()`. */
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs the loop until `future` is done; resolves to its result.
+   * Most programs call `run(main)` instead.
+   */
+  async runUntilComplete<T>(future: Future<T>): Promise<T> {
+    if (this.#closed) throw new RuntimeError("Event loop is closed: create a new EventLoop, or use run()");
+    if (this.#running) {
+      throw new RuntimeError("This event loop is already running: await the future instead");
+    }
+    const claimed = _getRunningLoop() !== this;
+    _claimThread(this, "runUntilComplete()");
+    this.#running = true;
+    // While the loop runs, the process stays alive, as CPython's blocking
+    // run_until_complete does, even when every task awaits something foreign.
+    const keepAlive = setInterval(noop, 0x7fffffff);
+    const stopped = new Promise<void>((resolve) => (this.#onStopped = resolve));
+    const stop = (): void => {
+      this.#stopping = true;
+    };
+    _trackAsyncGenerators(true);
+    try {
+      if (future.getLoop() !== this) {
+        throw typeError("runUntilComplete() got a future of another loop: create it on this loop");
+      }
+      future.addDoneCallback(stop);
+      if (future.done()) this.#stopping = true;
+      if (this.#ready.length > 0 || this.#stopping) this.#immediate ??= setImmediate(this.#turn);
+      else this.#scheduleNext();
+      await stopped;
+      future.removeDoneCallback(stop);
+    } catch (err) {
+      this.#running = false;
+      this.#onStopped = undefined;
+      throw err;
+    } finally {
+      clearInterval(keepAlive);
+      if (claimed) _releaseThread(this);
+      _trackAsyncGenerators(false);
+      this.#disarmTimer();
+      if (this.#immediate !== undefined) {
+        clearImmediate(this.#immediate);
+        this.#immediate = undefined;
+      }
+    }
+    if (!future.done()) {
+      throw new RuntimeError("Event loop stopped before Future completed");
+    }
+    return future.result();
+  }
+
+  /**
+   * Closes the loop: drops what is still scheduled. It must not be running.
+   * Does not wait for the default executor; `run()` shuts that down first.
+   */
+  close(): void {
+    if (this.#running) throw new RuntimeError("Cannot close a running event loop: let run() close it");
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ready.length = 0;
+    this.#timers.clear();
+    this._asyncgens.clear();
+    this._slow?.close();
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = undefined;
+    if (executor !== undefined) void executor.shutdown({ wait: false });
+    if (_getRunningLoop() === this) _releaseThread(this);
+  }
+
+  /** Calls `aclose` (`return()`) on every async generator first iterated in this loop that is still open. */
+  async shutdownAsyncgens(): Promise<void> {
+    this.#asyncgensShutdownCalled = true;
+    const gens: AsyncGenerator[] = [];
+    for (const ref of this._asyncgens) {
+      const gen = ref.deref();
+      if (gen !== undefined) gens.push(gen);
+    }
+    this._asyncgens.clear();
+    if (gens.length === 0) return;
+    const results = await Promise.allSettled(gens.map((gen) => gen.return(undefined)));
+    results.forEach((result, i) => {
+      if (result.status === "rejected") {
+        this.callExceptionHandler({
+          message: "an error occurred during closing of asynchronous generator",
+          exception: result.reason,
+          asyncgen: gens[i],
+        });
+      }
+    });
+  }
+
+  /** @internal Whether async generators still get tracked. */
+  get _asyncgensOpen(): boolean {
+    return !this.#asyncgensShutdownCalled && !this.#closed;
+  }
+
+  /** The loop's default executor (thread pool), if one was set. */
+  getDefaultExecutor(): DefaultExecutor | undefined {
+    return this.#defaultExecutor;
+  }
+
+  /** Sets the executor that `toThread` and `runInExecutor(null, …)` use. */
+  setDefaultExecutor(executor: DefaultExecutor | undefined): void {
+    if (this.#executorShutdownCalled) {
+      throw new RuntimeError("Executor shutdown has been called: set the executor before run() ends");
+    }
+    this.#defaultExecutor = executor;
+  }
+
+  /** @internal Whether the default executor may still be used. */
+  get _executorShutdownCalled(): boolean {
+    return this.#executorShutdownCalled;
+  }
+
+  /** Waits for the default executor's jobs, then shuts it down. */
+  async shutdownDefaultExecutor(): Promise<void> {
+    this.#executorShutdownCalled = true;
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = undefined;
+    if (executor !== undefined) await executor.shutdown({ wait: true });
+  }
+
+  // ---- errors -------------------------------------------------------------
+
+  /** Sets the handler for errors nobody else can receive; `undefined` restores the default. */
+  setExceptionHandler(handler: ExceptionHandler | undefined | null): void {
+    if (handler != null && typeof handler !== "function") {
+      throw typeError(`A callable object or null is expected, got ${show(handler)}`);
+    }
+    this.#exceptionHandler = handler ?? undefined;
+  }
+
+  /** The custom exception handler, or undefined for the default. */
+  getExceptionHandler(): ExceptionHandler | undefined {
+    return this.#exceptionHandler;
+  }
+
+  /** Writes the context to stderr, as CPython's default handler logs it. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || "Unhandled exception in event loop"];
+    for (const key of Object.keys(context).sort()) {
+      if (key === "message" || key === "exception") continue;
+      const value = context[key];
+      lines.push(`${key}: ${typeof value === "string" ? value : String(formatValue(value))}`);
+    }
+    if ("exception" in context) lines.push(inspect(context.exception));
+    console.error(lines.join("\n"));
+  }
+
+  /** Reports an error to the exception handler (custom if set, else the default). */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#exceptionHandler;
+    if (handler === undefined) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch {
+        // The default handler writes to stderr; nothing else to do if that fails.
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (exception) {
+      try {
+        this.defaultExceptionHandler({
+          message: "Unhandled error in exception handler",
+          exception,
+          context,
+        });
+      } catch {
+        // As above.
+      }
+    }
+  }
+
+  // ---- debug --------------------------------------------------------------
+
+  /** True in debug mode. */
+  getDebug(): boolean {
+    return this.#debug;
+  }
+
+  /** Switches debug mode: creation sites recorded, slow callbacks and task steps logged. */
+  setDebug(enabled: boolean): void {
+    this.#debug = Boolean(enabled);
+    if (this.#debug) this._slow ??= new _SlowStepMonitor(this);
+    else {
+      this._slow?.close();
+      this._slow = undefined;
+    }
+  }
+
+  // ---- futures and tasks --------------------------------------------------
+
+  /** A new Future bound to this loop. */
+  createFuture<T>(): Future<T> {
+    return new FutureClass<T>({ loop: this });
+  }
+
+  toString(): string {
+    const state = this.#closed ? "closed" : this.#running ? "running" : "idle";
+    return `<EventLoop#${this.#id} ${state} debug=${this.#debug}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  /** @internal Used by the slow-callback monitor. */
+  _now(): number {
+    return performance.now() / 1000;
+  }
+
+  /** @internal */
+  _checkOpen(what: string): void {
+    if (this.#closed) throw new RuntimeError(`Event loop is closed: ${what} needs a loop that is open`);
+  }
+}
+
+/** @internal Assigned by futures.ts, to avoid an import cycle at load time. */
+let FutureClass: new <T>(options: { loop: EventLoop }) => Future<T>;
+/** @internal */
+export function _setFutureClass(cls: typeof FutureClass): void {
+  FutureClass = cls;
+}
+
+function noop(): void {}
+
+function named<F extends (...args: any[]) => unknown>(original: { name: string }, fn: F): F {
+  Object.defineProperty(fn, "name", { value: original.name });
+  return fn;
+}
+
+function formatValue(value: unknown): string {
+  if (value !== null && typeof value === "object" && "toString" in value) {
+    const s = String(value);
+    if (s !== "[object Object]") return s;
+  }
+  return inspect(value, { depth: 1 });
+}
+

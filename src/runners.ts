@@ -1,0 +1,208 @@
+/**
+ * run() and Runner: the entry point that owns an event loop from start to
+ * close.
+ *
+ * Port of CPython 3.11 Lib/asyncio/runners.py. Differs: returns a Promise
+ * (JavaScript cannot block); while the main task runs, the Promise keeps the
+ * process alive as CPython's blocking call does; `loopFactory` (CPython 3.12)
+ * is how tests pass a virtual clock.
+ *
+ * @module
+ */
+
+import { CancelledError, KeyboardInterrupt, RuntimeError, show, typeError } from "./errors.js";
+import { EventLoop } from "./loop/event-loop.js";
+import { _claimThread, _getRunningLoop, _releaseThread } from "./loop/running-loop.js";
+import { _exitWith130IfUncaught, _installSigint } from "./loop/signals.js";
+import { Coroutine } from "./tasks/coroutine.js";
+import { Task, type TaskBody, isThenable } from "./tasks/task.js";
+import { gather } from "./tasks/gather.js";
+import { _reportUnretrieved } from "./debug/unretrieved.js";
+
+/** Options of `run()` and `new Runner()`. */
+export interface RunOptions {
+  /** Debug mode: creation sites recorded, slow steps logged (see EventLoop.setDebug). */
+  debug?: boolean;
+  /** Makes the loop; default `new EventLoop()`. Tests pass a VirtualClock this way. */
+  loopFactory?: () => EventLoop;
+}
+
+/** What `run()` runs: an async function (called with no arguments) or a Coroutine. */
+export type Main<T> = TaskBody<T>;
+
+/**
+ * Runs several top-level calls on one event loop; `close()` finishes it as
+ * `run()` does.
+ *
+ * @example
+ * ```ts
+ * const runner = new Runner();
+ * try { await runner.run(setup); await runner.run(main); } finally { await runner.close(); }
+ * ```
+ */
+export class Runner {
+  #state: "created" | "initialized" | "closed" = "created";
+  #loop: EventLoop | undefined;
+  readonly #debug: boolean | undefined;
+  readonly #loopFactory: (() => EventLoop) | undefined;
+  #running = false;
+
+  constructor(options: RunOptions = {}) {
+    this.#debug = options.debug;
+    this.#loopFactory = options.loopFactory;
+  }
+
+  /** The runner's loop, created on first use. */
+  getLoop(): EventLoop {
+    this.#lazyInit();
+    return this.#loop!;
+  }
+
+  /**
+   * Runs `main` as a task on the runner's loop and resolves to its result.
+   *
+   * @throws {RuntimeError} when an event loop is already running in this thread.
+   * @throws {KeyboardInterrupt} when SIGINT cancelled it.
+   */
+  async run<T>(main: Main<T>): Promise<Awaited<T>> {
+    checkMain(main, "Runner.run()");
+    const running = _getRunningLoop();
+    if (running !== undefined && (running !== this.#loop || this.#running)) {
+      throw new RuntimeError(
+        "Runner.run() cannot be called from a running event loop: await main() there, or createTask(main)",
+      );
+    }
+    this.#lazyInit();
+    const loop = this.#loop!;
+    const task = new Task(main as TaskBody<Awaited<T>>, loop);
+    const interrupts = { interrupts: 0 };
+    const removeSigint = _installSigint(task as Task<unknown>, interrupts);
+    this.#running = true;
+    try {
+      return await loop.runUntilComplete(task);
+    } catch (err) {
+      if (err instanceof CancelledError && interrupts.interrupts > 0 && task.uncancel() === 0) {
+        _exitWith130IfUncaught();
+        throw new KeyboardInterrupt("", { cause: err });
+      }
+      throw err;
+    } finally {
+      this.#running = false;
+      removeSigint?.();
+    }
+  }
+
+  /**
+   * Finishes the loop: cancels the tasks still pending and waits for them,
+   * closes open async generators, shuts the default executor down, closes
+   * the loop. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.#state !== "initialized") return;
+    const loop = this.#loop!;
+    try {
+      await cancelAllTasks(loop);
+      await loop.runUntilComplete(task(loop, () => loop.shutdownAsyncgens()));
+      await loop.runUntilComplete(task(loop, () => loop.shutdownDefaultExecutor()));
+    } finally {
+      _reportUnretrieved(loop);
+      loop.close();
+      _releaseThread(loop);
+      this.#loop = undefined;
+      this.#state = "closed";
+    }
+  }
+
+  /** `await using runner = new Runner()` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #lazyInit(): void {
+    if (this.#state === "closed") throw new RuntimeError("Runner is closed: create a new Runner");
+    if (this.#state === "initialized") return;
+    const loop = this.#loopFactory ? this.#loopFactory() : new EventLoop();
+    if (!(loop instanceof EventLoop)) {
+      throw typeError(`loopFactory must return an EventLoop, got ${show(loop)}`);
+    }
+    if (this.#debug !== undefined) loop.setDebug(this.#debug);
+    this.#loop = loop;
+    this.#state = "initialized";
+  }
+}
+
+function task<T>(loop: EventLoop, fn: () => Promise<T>): Task<T> {
+  return new Task(fn, loop);
+}
+
+// Port of CPython 3.11 Lib/asyncio/runners.py `_cancel_all_tasks`.
+async function cancelAllTasks(loop: EventLoop): Promise<void> {
+  const toCancel = [...loop._tasks];
+  if (toCancel.length === 0) return;
+  for (const t of toCancel) t.cancel();
+  await loop.runUntilComplete(
+    task(loop, async () => {
+      await gather(...toCancel, { returnExceptions: true });
+    }),
+  );
+  for (const t of toCancel) {
+    if (t.cancelled()) continue;
+    const exception = t.exception();
+    if (exception !== undefined) {
+      loop.callExceptionHandler({
+        message: "unhandled exception during asyncio.run() shutdown",
+        exception,
+        task: t,
+      });
+    }
+  }
+}
+
+function checkMain(main: unknown, what: string): void {
+  if (typeof main === "function" || main instanceof Coroutine) return;
+  if (isThenable(main)) {
+    // Already running: mark its rejection handled, since the error below
+    // tells the caller what to do and nothing else will await it.
+    main.then(undefined, () => {});
+    throw typeError(
+      `${what} expects an async function or a Coroutine, got a running ${main instanceof Promise ? "Promise" : "thenable"}: ` +
+        "pass the function, run(main), not its result, run(main())",
+    );
+  }
+  throw typeError(`${what} expects an async function or a Coroutine, got ${show(main)}: pass the function, run(main)`);
+}
+
+/**
+ * Runs `main` on a new event loop and resolves to its result; the main entry
+ * point of an asyncio-ts program. At the end it cancels the tasks still
+ * pending, closes open async generators, shuts the thread pool down and
+ * closes the loop.
+ *
+ * @param main - An async function, called with no arguments inside the main task, or a Coroutine.
+ * @throws {RuntimeError} when an event loop is already running in this thread.
+ * @throws {TypeError} for a running promise (`run(main())`): pass `main`.
+ * @throws {KeyboardInterrupt} when SIGINT cancelled the main task.
+ * @example
+ * ```ts
+ * await run(async () => { console.log("hello"); });
+ * ```
+ */
+export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<Awaited<T>> {
+  if (_getRunningLoop() !== undefined) {
+    if (isThenable(main)) main.then(undefined, () => {});
+    throw new RuntimeError(
+      "run() cannot be called from a running event loop: await main() there, or createTask(main)",
+    );
+  }
+  checkMain(main, "run()");
+  const runner = new Runner(options);
+  const loop = runner.getLoop();
+  // Hold the thread from now until the loop is closed, so a second run()
+  // started beside this one is refused, as in a thread running asyncio.run.
+  _claimThread(loop, "run()");
+  try {
+    return await runner.run(main);
+  } finally {
+    await runner.close();
+  }
+}

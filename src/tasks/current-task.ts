@@ -1,0 +1,45 @@
+/**
+ * The current task, found with AsyncLocalStorage: a task's body runs inside
+ * `storage.run(task, …)`, so plain async helpers it calls inherit it.
+ *
+ * Port of CPython 3.11 Lib/asyncio/tasks.py `current_task`, `all_tasks`.
+ * Differs: CPython keeps a dict of the task each loop is stepping; here the
+ * task travels with the async context (DESIGN.md section 2). `run`, never
+ * `enterWith`, whose behaviour differs across Node versions.
+ *
+ * @module
+ */
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Task } from "./task.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { _getRunningLoop, getRunningLoop } from "../loop/running-loop.js";
+
+/** @internal */
+export const _taskStorage = new AsyncLocalStorage<Task<unknown>>();
+
+/**
+ * The task whose code is running, or undefined outside any task (in a
+ * callback scheduled with `callSoon`, say).
+ *
+ * @param loop - Only a task of this loop counts; default: the running loop.
+ * @example
+ * ```ts
+ * await run(async () => { console.log(currentTask()?.getName()); }); // Task-1
+ * ```
+ */
+export function currentTask(loop?: EventLoop): Task<unknown> | undefined {
+  const task = _taskStorage.getStore();
+  if (task === undefined || task.done()) return undefined;
+  const want = loop ?? _getRunningLoop();
+  return task.getLoop() === want ? task : undefined;
+}
+
+/**
+ * The tasks of the loop that are not done yet.
+ *
+ * @throws {RuntimeError} outside a running loop when no loop is given.
+ */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  return new Set((loop ?? getRunningLoop())._tasks);
+}

@@ -1,0 +1,82 @@
+/**
+ * What counts as an awaitable, and how each becomes a Future.
+ *
+ * Port of CPython 3.11 Lib/asyncio/tasks.py `ensure_future`. Differs: an
+ * async function (not yet called) stands for a coroutine and becomes a Task;
+ * a plain promise is already running, so it is wrapped in a Future that
+ * follows it, and cancelling that Future cannot stop it (DESIGN.md section 3).
+ *
+ * @module
+ */
+
+import { show, typeError } from "../errors.js";
+import { Future } from "../futures.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { Coroutine } from "./coroutine.js";
+import { Task, isThenable } from "./task.js";
+
+/**
+ * Anything asyncio-ts can wait for: a Task or Future, a lazy Coroutine, an
+ * async function not yet called (run as a Task), or a promise.
+ */
+export type AwaitableLike<T> = PromiseLike<T> | (() => T | PromiseLike<T>);
+
+/** The result type of an {@link AwaitableLike}. */
+export type ResultOf<A> = A extends () => infer R ? Awaited<R> : Awaited<A>;
+
+/**
+ * Wraps `aw` in a Future of the running loop: a Future or Task as it is, a
+ * Coroutine or async function as a new Task, a promise as a Future that
+ * follows it.
+ *
+ * @throws {TypeError} for anything that cannot be awaited.
+ */
+export function ensureFuture<A extends AwaitableLike<unknown>>(aw: A, options: { loop?: EventLoop } = {}): Future<ResultOf<A>> {
+  return _toFuture(aw, options.loop ?? getRunningLoop(), "ensureFuture()") as Future<ResultOf<A>>;
+}
+
+/** @internal */
+export function _toFuture(aw: unknown, loop: EventLoop, what: string): Future<unknown> {
+  if (aw instanceof Future) {
+    if (aw.getLoop() !== loop) {
+      throw typeError(`${what} got a Future attached to a different loop: create it inside this run()`);
+    }
+    return aw;
+  }
+  if (aw instanceof Coroutine || typeof aw === "function") {
+    return new Task(aw as Coroutine<unknown>, loop);
+  }
+  if (isThenable(aw)) {
+    const fut = new Future<unknown>({ loop });
+    aw.then(
+      (value) => {
+        if (!fut.done()) fut.setResult(value);
+      },
+      (err: unknown) => {
+        if (!fut.done()) fut.setException(err);
+      },
+    );
+    return fut;
+  }
+  throw typeError(
+    `${what} expects async functions, Tasks, Futures or promises, got ${show(aw)}: ` +
+      "pass the function itself (gather(a, b)) or its promise (gather(a(), b()))",
+  );
+}
+
+/**
+ * @internal Each distinct awaitable of `aws` as a Future, in order. On a bad
+ * one, the Tasks made for those before it are cancelled before they start,
+ * so nothing is left running unawaited.
+ */
+export function _toFutures(aws: Iterable<unknown>, loop: EventLoop, what: string): Map<unknown, Future<unknown>> {
+  const map = new Map<unknown, Future<unknown>>();
+  try {
+    for (const aw of aws) if (!map.has(aw)) map.set(aw, _toFuture(aw, loop, what));
+  } catch (err) {
+    for (const [aw, fut] of map) if (fut !== aw) fut.cancel();
+    throw err;
+  }
+  return map;
+}

@@ -1,0 +1,152 @@
+/**
+ * gather(): run awaitables concurrently; results in argument order.
+ *
+ * Port of CPython 3.11 Lib/asyncio/tasks.py `gather` and `_GatheringFuture`.
+ * Differs: a plain promise is accepted but already running, so cancelling
+ * gather cannot stop it (docs/differences.md). Options come last, as an
+ * object: `gather(a, b, { returnExceptions: true })`.
+ *
+ * @module
+ */
+
+import { CancelledError, show, typeError } from "../errors.js";
+import { Future } from "../futures.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { Coroutine } from "./coroutine.js";
+import { type AwaitableLike, type ResultOf, _toFutures } from "./ensure-future.js";
+import { isThenable } from "./task.js";
+
+/** Options of `gather()`, passed last. */
+export interface GatherOptions {
+  /** Exceptions become results instead of rejecting gather (default false). */
+  returnExceptions?: boolean;
+}
+
+/** The results of awaitables `T`, as a tuple. */
+export type GatherResults<T extends readonly unknown[]> = { -readonly [K in keyof T]: ResultOf<T[K]> };
+/** With `returnExceptions: true`, each result may be the error instead. */
+export type GatherResultsOrErrors<T extends readonly unknown[]> = {
+  -readonly [K in keyof T]: ResultOf<T[K]> | Error;
+};
+
+/**
+ * The Future `gather()` returns. `cancel()` cancels every child not done yet;
+ * gather then rejects with CancelledError.
+ */
+export class GatheringFuture<T> extends Future<T> {
+  readonly #children: Future<unknown>[];
+  /** @internal */ _cancelRequested = false;
+
+  /** @internal */
+  constructor(children: Future<unknown>[], loop: EventLoop) {
+    super({ loop });
+    this.#children = children;
+  }
+
+  /** Cancels the children not done yet; false if gather is done or no child could be cancelled. */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    let cancelled = false;
+    for (const child of this.#children) if (child.cancel(msg)) cancelled = true;
+    if (cancelled) this._cancelRequested = true;
+    return cancelled;
+  }
+}
+
+/**
+ * Runs awaitables concurrently and resolves to their results in argument
+ * order. Async functions and Coroutines become Tasks; promises are accepted
+ * but already running.
+ *
+ * - The first exception rejects gather at once; the other awaitables are not
+ *   cancelled and keep running. With `{ returnExceptions: true }` exceptions
+ *   are results instead.
+ * - Cancelling gather (or the task awaiting it) cancels every child not done.
+ * - A child cancelled on its own counts as raising CancelledError; gather
+ *   itself is not cancelled.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await gather(fetchA, fetchB); // [A, B]
+ * const all = await gather(fetchA, fetchB, { returnExceptions: true }); // [A | Error, B | Error]
+ * ```
+ */
+export function gather<const T extends readonly AwaitableLike<unknown>[]>(...aws: T): GatheringFuture<GatherResults<T>>;
+export function gather<const T extends readonly AwaitableLike<unknown>[]>(
+  ...args: [...aws: T, options: GatherOptions & { returnExceptions: true }]
+): GatheringFuture<GatherResultsOrErrors<T>>;
+export function gather<const T extends readonly AwaitableLike<unknown>[]>(
+  ...args: [...aws: T, options: GatherOptions]
+): GatheringFuture<GatherResults<T> | GatherResultsOrErrors<T>>;
+export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
+  let returnExceptions = false;
+  if (args.length > 0 && isOptions(args[args.length - 1])) {
+    const options = args.pop() as Record<string, unknown>;
+    for (const key of Object.keys(options)) {
+      if (key !== "returnExceptions") {
+        throw typeError(`gather() got an unknown option ${show(key)}: the only option is returnExceptions`);
+      }
+    }
+    returnExceptions = Boolean(options.returnExceptions);
+  }
+  const loop = getRunningLoop();
+  if (args.length === 0) {
+    const outer = new GatheringFuture<unknown[]>([], loop);
+    outer.setResult([]);
+    return outer;
+  }
+
+  const argToFut = _toFutures(args, loop, "gather()");
+  const children = args.map((arg) => argToFut.get(arg)!);
+  const nfuts = argToFut.size;
+  let nfinished = 0;
+  let outer: GatheringFuture<unknown[]> | undefined;
+
+  const onChildDone = (fut: Future<unknown>): void => {
+    nfinished++;
+    if (outer === undefined || outer.done()) {
+      if (!fut.cancelled()) fut.exception(); // Mark the exception retrieved.
+      return;
+    }
+    if (!returnExceptions) {
+      if (fut.cancelled()) {
+        outer.setException(fut._makeCancelledError());
+        return;
+      }
+      const exc = fut.exception();
+      if (exc !== undefined) {
+        outer.setException(exc);
+        return;
+      }
+    }
+    if (nfinished === nfuts) {
+      const results = new Array<unknown>(children.length);
+      for (let i = 0; i < children.length; i++) {
+        const child = children[i]!;
+        if (child.cancelled()) {
+          results[i] = new CancelledError(child._cancelMessage ?? "");
+        } else {
+          const exc = child.exception();
+          results[i] = exc !== undefined ? exc : child.result();
+        }
+      }
+      if (outer._cancelRequested) outer.setException(fut._makeCancelledError());
+      else outer.setResult(results);
+    }
+  };
+
+  for (const fut of argToFut.values()) fut.addDoneCallback(onChildDone);
+  outer = new GatheringFuture(children, loop);
+  return outer;
+}
+
+function isOptions(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !(value instanceof Future) &&
+    !(value instanceof Coroutine) &&
+    !isThenable(value)
+  );
+}

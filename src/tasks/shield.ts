@@ -1,0 +1,46 @@
+/**
+ * shield(): protect an awaitable from cancellation.
+ *
+ * Port of CPython 3.11 Lib/asyncio/tasks.py `shield`.
+ *
+ * @module
+ */
+
+import { Future } from "../futures.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { type AwaitableLike, type ResultOf, _toFuture } from "./ensure-future.js";
+
+/**
+ * Waits for `aw` without letting a cancellation reach it: cancelling the
+ * task that awaits `shield(aw)` throws CancelledError there, while `aw` keeps
+ * running. If `aw` itself is cancelled, so is the shield.
+ *
+ * @example
+ * ```ts
+ * const result = await shield(saveToDatabase); // save finishes even if we are cancelled
+ * ```
+ */
+export function shield<A extends AwaitableLike<unknown>>(aw: A): Future<ResultOf<A>> {
+  const inner = _toFuture(aw, getRunningLoop(), "shield()") as Future<ResultOf<A>>;
+  if (inner.done()) return inner;
+  const outer = new Future<ResultOf<A>>({ loop: inner.getLoop() });
+  const onInnerDone = (inner: Future<ResultOf<A>>): void => {
+    if (outer.cancelled()) {
+      if (!inner.cancelled()) inner.exception(); // Mark it retrieved.
+      return;
+    }
+    if (inner.cancelled()) {
+      outer.cancel();
+    } else {
+      const exc = inner.exception();
+      if (exc !== undefined) outer.setException(exc);
+      else outer.setResult(inner.result());
+    }
+  };
+  const onOuterDone = (): void => {
+    if (!inner.done()) inner.removeDoneCallback(onInnerDone);
+  };
+  inner.addDoneCallback(onInnerDone);
+  outer.addDoneCallback(onOuterDone);
+  return outer;
+}

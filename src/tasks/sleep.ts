@@ -1,0 +1,62 @@
+/**
+ * sleep(): suspend the current task for some seconds.
+ *
+ * Port of CPython 3.11 Lib/asyncio/tasks.py `sleep` and `__sleep0`. Differs:
+ * returns a Future (cancellable, awaitable) instead of a coroutine; a negative
+ * or NaN delay is an error here, not a zero-second sleep.
+ *
+ * @module
+ */
+
+import { checkSeconds } from "../errors.js";
+import { Future, _setResultUnlessCancelled } from "../futures.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import type { TimerHandle } from "../loop/handles.js";
+
+/**
+ * Waits `delay` seconds, then resolves to `result`. `sleep(0)` yields exactly
+ * one loop turn, letting every other ready task run.
+ *
+ * @param delay - Seconds, as in asyncio (`0.2` is 200 ms); not negative.
+ * @param result - What the sleep resolves to.
+ * @throws {RangeError} for a negative or NaN delay.
+ * @throws {RuntimeError} outside a running loop.
+ * @example
+ * ```ts
+ * await sleep(0.1);
+ * const x = await sleep(1, "done"); // "done"
+ * ```
+ */
+export function sleep(delay: number): Future<void>;
+export function sleep<T>(delay: number, result: T): Future<T>;
+export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
+  checkSeconds(delay, "sleep() delay", { negative: false });
+  const loop = getRunningLoop();
+  const future = new SleepFuture<T | undefined>({ loop });
+  if (delay === 0) {
+    // One turn: the awaiting task resumes in the next turn, not the one after.
+    loop._soon(sleep0, [future, result]);
+  } else {
+    future._timer = loop._timer(loop.time() + delay, wake, [future, result]);
+  }
+  return future;
+}
+
+/** A sleep's Future: cancelling it cancels its timer. */
+class SleepFuture<T> extends Future<T> {
+  _timer: TimerHandle | undefined;
+  override cancel(msg?: string): boolean {
+    if (!super.cancel(msg)) return false;
+    this._timer?.cancel();
+    this._timer = undefined;
+    return true;
+  }
+}
+
+function sleep0([future, result]: [Future<unknown>, unknown]): void {
+  future._setResultNow(result);
+}
+
+function wake([future, result]: [Future<unknown>, unknown]): void {
+  _setResultUnlessCancelled(future, result);
+}

@@ -1,0 +1,306 @@
+/**
+ * Task: runs an async function (or a lazy Coroutine) concurrently, and can be
+ * cancelled at the `await` it is waiting on.
+ *
+ * Port of CPython 3.11 Lib/asyncio/tasks.py `Task` and `create_task`.
+ * Differs: CPython steps the coroutine itself and so knows the one future it
+ * waits on (`_fut_waiter`); here the body is a native async function, and an
+ * asyncio-ts awaitable that the body awaits registers itself as the task's
+ * waiter (futures.ts). `task.cancel()` cancels the waiters, so CancelledError
+ * arrives at that `await`; when the task waits on something foreign, it
+ * arrives at the next asyncio-ts await, and `task.signal` aborts at once.
+ * A body that combines awaitables with Promise.all has several waiters;
+ * cancel() cancels them all.
+ *
+ * @module
+ */
+
+import { CancelledError, RuntimeError, show, typeError } from "../errors.js";
+import { Future } from "../futures.js";
+import { Handle } from "../loop/handles.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { _taskStorage } from "./current-task.js";
+import { Coroutine } from "./coroutine.js";
+import { _callerSite } from "../debug/origin.js";
+
+/** What a Task runs: an async function called with no arguments, or a lazy Coroutine. */
+export type TaskBody<T> = (() => T | PromiseLike<T>) | Coroutine<T>;
+
+/** Options of `createTask()`. */
+export interface TaskOptions {
+  /** The task's name; default `Task-N`. */
+  name?: string;
+}
+
+/**
+ * A Future that runs a coroutine. Create one with {@link createTask}; it
+ * starts on a later loop turn, never inside `createTask`.
+ */
+export class Task<T = unknown> extends Future<T> {
+  // While the task is not done: before its first step, a start handle is
+  // scheduled; after it, the body's promise is pending, and #waiter (plus
+  // #moreWaiters) holds the asyncio-ts awaitables it is awaiting, if any.
+  readonly #body: TaskBody<T>;
+  #name: string;
+  #waiter: Future<unknown> | undefined;
+  #moreWaiters: Set<Future<unknown>> | undefined;
+  #mustCancel = false;
+  #cancelMessage: string | undefined;
+  #numCancelsRequested = 0;
+  #controller: AbortController | undefined;
+
+  /** @internal Use createTask(). */
+  constructor(body: TaskBody<T>, loop: EventLoop, options: TaskOptions = {}) {
+    super({ loop });
+    loop._checkOpen("createTask()");
+    this.#body = body;
+    this.#name = options.name !== undefined ? String(options.name) : `Task-${++loop._taskSeq}`;
+    if (loop.getDebug()) this._source = _callerSite();
+    loop._tasks.add(this as Task<unknown>);
+    const start = new Handle(startTask, this, loop);
+    (start as { _step?: boolean })._step = true;
+    loop._schedule(start);
+  }
+
+  /** The task's name. */
+  getName(): string {
+    return this.#name;
+  }
+
+  /** Renames the task. */
+  setName(name: string): void {
+    this.#name = String(name);
+  }
+
+  /** The function or Coroutine the task runs. */
+  getCoro(): TaskBody<T> {
+    return this.#body;
+  }
+
+  /**
+   * An AbortSignal aborted (with a CancelledError as reason) when the task's
+   * cancellation is requested: pass it to fetch and other foreign APIs.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#numCancelsRequested > 0 || this.cancelled()) {
+        this.#controller.abort(new CancelledError(this.#cancelMessage ?? ""));
+      }
+    }
+    return this.#controller.signal;
+  }
+
+  /**
+   * Requests cancellation: CancelledError is thrown into the task's code at
+   * the await it is waiting on. Returns false if the task is already done.
+   */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    this.#numCancelsRequested++;
+    this.#controller?.abort(new CancelledError(msg ?? ""));
+    let cancelledWaiter = false;
+    if (this.#waiter !== undefined && this.#waiter.cancel(msg)) cancelledWaiter = true;
+    if (this.#moreWaiters !== undefined) {
+      for (const waiter of this.#moreWaiters) if (waiter.cancel(msg)) cancelledWaiter = true;
+    }
+    if (cancelledWaiter) return true;
+    // The waiter is done but has not woken the task yet, or the task awaits
+    // something foreign: deliver at its next asyncio-ts await.
+    this.#mustCancel = true;
+    this.#cancelMessage = msg;
+    return true;
+  }
+
+  /** How many cancellation requests are pending (not undone by uncancel()). */
+  cancelling(): number {
+    return this.#numCancelsRequested;
+  }
+
+  /** Takes back one cancellation request; returns how many remain. */
+  uncancel(): number {
+    if (this.#numCancelsRequested > 0) {
+      this.#numCancelsRequested--;
+      // As CPython 3.13: with no request left, a pending one is dropped.
+      if (this.#numCancelsRequested === 0) this.#mustCancel = false;
+    }
+    return this.#numCancelsRequested;
+  }
+
+  /** @internal The task awaits `future`. */
+  _suspend(future: Future<unknown>): void {
+    this._loopSlow()?.stepEnded(this as Task<unknown>);
+    if (this.#waiter === undefined) this.#waiter = future;
+    else if (this.#waiter !== future) (this.#moreWaiters ??= new Set()).add(future);
+    if (this.#mustCancel && !future.done() && future.cancel(this.#cancelMessage)) {
+      this.#mustCancel = false;
+    }
+  }
+
+  /** @internal `future` is done and about to wake the task. */
+  _resume(future: Future<unknown>): void {
+    if (this.#waiter === future) this.#waiter = undefined;
+    else this.#moreWaiters?.delete(future);
+    const slow = this._loopSlow();
+    if (slow !== undefined) queueMicrotask(() => slow.stepStarted(this as Task<unknown>));
+  }
+
+  /** @internal A pending cancel to deliver instead of `future`'s outcome, if any. */
+  _takeMustCancel(future: Future<unknown>): CancelledError | undefined {
+    if (!this.#mustCancel) return undefined;
+    this.#mustCancel = false;
+    if (future.cancelled()) return future._makeCancelledError();
+    return new CancelledError(this.#cancelMessage ?? "");
+  }
+
+  /** @internal */
+  _start(): void {
+    if (this.done()) return;
+    const loop = this.getLoop();
+    if (this.#mustCancel) {
+      // Cancelled before its first step: the body never runs (CPython throws
+      // CancelledError into the coroutine before its first line).
+      this.#mustCancel = false;
+      if (this.#body instanceof Coroutine) this.#body._close();
+      this.#finishCancelled(new CancelledError(this.#cancelMessage ?? ""));
+      return;
+    }
+    loop._slow?.stepStarted(this as Task<unknown>);
+    let returned: unknown;
+    try {
+      returned = _taskStorage.run(this as Task<unknown>, runBody, this.#body);
+    } catch (err) {
+      this.#onThrow(err);
+      return;
+    }
+    if (returned !== null && (typeof returned === "object" || typeof returned === "function") &&
+        typeof (returned as PromiseLike<T>).then === "function") {
+      (returned as PromiseLike<T>).then(
+        (value) => this.#onReturn(value),
+        (err: unknown) => this.#onThrow(err),
+      );
+    } else {
+      this.#onReturn(returned as T);
+    }
+  }
+
+  #onReturn(value: T): void {
+    if (this.done()) return;
+    this.#settled();
+    if (this.#mustCancel) {
+      // Cancelled right before the body returned.
+      this.#mustCancel = false;
+      this.#finishCancelled(new CancelledError(this.#cancelMessage ?? ""));
+    } else {
+      super.setResult(value);
+    }
+  }
+
+  #onThrow(err: unknown): void {
+    if (this.done()) return;
+    this.#settled();
+    if (err instanceof CancelledError) {
+      this.#finishCancelled(err);
+    } else {
+      super.setException(err);
+    }
+  }
+
+  #finishCancelled(err: CancelledError): void {
+    this.#settled();
+    this._cancelledExc = err;
+    super.cancel(err.message);
+  }
+
+  #settled(): void {
+    this._loopSlow()?.stepEnded(this as Task<unknown>);
+    this.#waiter = undefined;
+    this.#moreWaiters = undefined;
+    this.getLoop()._tasks.delete(this as Task<unknown>);
+  }
+
+  /** @internal */
+  _loopSlow(): EventLoop["_slow"] {
+    return this.getLoop()._slow;
+  }
+
+  /** @internal */
+  get _waiter(): Future<unknown> | undefined {
+    return this.#waiter;
+  }
+
+  /** Not supported: a Task completes when its code returns or throws. */
+  override setResult(_result: T): never {
+    throw taskCompletionError("setResult");
+  }
+
+  /** Not supported: a Task completes when its code returns or throws. */
+  override setException(_exception: unknown): never {
+    throw taskCompletionError("setException");
+  }
+
+  protected override _reprInfo(): string[] {
+    const info = super._reprInfo();
+    info.splice(1, 0, `name=${show(this.#name)}`, `coro=${coroName(this.#body)}`);
+    if (this.#waiter !== undefined) info.push(`wait_for=${this.#waiter.toString()}`);
+    if (this.cancelled()) {
+      // nothing more
+    } else if (!this.done() && this.#numCancelsRequested > 0) {
+      info.push(`cancelling=${this.#numCancelsRequested}`);
+    }
+    if (this._source) info.push(`created at ${this._source.split("\n")[0]!.replace(/^at /, "")}`);
+    return info;
+  }
+}
+
+function startTask(task: Task<unknown>): void {
+  task._start();
+}
+
+function runBody<T>(body: TaskBody<T>): T | PromiseLike<T> {
+  return body instanceof Coroutine ? body._start() : body();
+}
+
+function coroName(body: TaskBody<unknown>): string {
+  return body instanceof Coroutine ? `${body.name}()` : `${body.name || "<anonymous>"}()`;
+}
+
+function taskCompletionError(what: string): RuntimeError {
+  return new RuntimeError(`Task does not support ${what} operation: a Task completes when its code returns or throws; use a Future`);
+}
+
+/**
+ * Schedules `coro` to run as a Task on the running loop; it starts on a later
+ * loop turn, never inside this call.
+ *
+ * @param coro - An async function (called with no arguments) or a lazy Coroutine.
+ * @throws {TypeError} for anything else, such as an already running promise.
+ * @throws {RuntimeError} outside a running loop.
+ * @example
+ * ```ts
+ * const task = createTask(async () => { await sleep(1); return 42; }, { name: "answer" });
+ * console.log(await task); // 42
+ * ```
+ */
+export function createTask<T>(coro: TaskBody<T>, options?: TaskOptions): Task<Awaited<T>> {
+  const loop = getRunningLoop();
+  if (typeof coro !== "function" && !(coro instanceof Coroutine)) {
+    throw typeError(
+      `createTask() expects an async function or a Coroutine, got ${show(coro)}: ` +
+        (isThenable(coro)
+          ? "a promise is already running and cannot become a Task; pass the function instead (createTask(fn), not createTask(fn()))"
+          : "pass the function itself"),
+    );
+  }
+  return new Task(coro as TaskBody<Awaited<T>>, loop, options);
+}
+
+/** @internal */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * wait(): wait for Tasks and Futures until all, the first, or the first
+ * failing one is done, or a timeout passes; returns [done, pending].
+ *
+ * Port of CPython 3.11 Lib/asyncio/tasks.py `wait` and `_wait`. Differs: the
+ * result is a `[done, pending]` array of Sets, and `returnWhen` is one of the
+ * exported constants.
+ *
+ * @module
+ */
+
+import { checkSeconds, rangeError, show, typeError } from "../errors.js";
+import { Future } from "../futures.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { Coroutine } from "./coroutine.js";
+
+/** wait() returns when any one is done. */
+export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/** wait() returns when any one raises, or all are done. */
+export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/** wait() returns when all are done (the default). */
+export const ALL_COMPLETED = "ALL_COMPLETED";
+
+/** Options of `wait()`. */
+export interface WaitOptions {
+  /** Seconds; on timeout, wait() returns (it does not throw). Null: no limit. */
+  timeout?: number | null;
+  /** When to return; default ALL_COMPLETED. */
+  returnWhen?: typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+}
+
+/**
+ * Waits for the Tasks and Futures in `fs`; resolves to `[done, pending]`.
+ * Never throws TimeoutError: what is not done by then is in `pending`.
+ *
+ * @example
+ * ```ts
+ * const [done, pending] = await wait([t1, t2], { returnWhen: FIRST_COMPLETED });
+ * ```
+ */
+export function wait<T>(
+  fs: Iterable<Future<T>>,
+  options: WaitOptions = {},
+): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
+  if (fs === null || typeof fs !== "object" || fs instanceof Future || fs instanceof Coroutine ||
+      typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    throw typeError(`wait() expects an iterable of Tasks and Futures, got ${show(fs)}: put them in an array`);
+  }
+  const set = new Set(fs);
+  if (set.size === 0) throw rangeError("Set of Tasks/Futures is empty: wait() needs at least one");
+  for (const f of set) {
+    if (!(f instanceof Future)) {
+      throw typeError(`wait() takes Tasks and Futures, got ${show(f)}: wrap functions with createTask(fn) first`);
+    }
+  }
+  const returnWhen = options.returnWhen ?? ALL_COMPLETED;
+  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+    throw rangeError(`Invalid returnWhen value: ${show(returnWhen)}: use FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED`);
+  }
+  const timeout = options.timeout ?? null;
+  if (timeout !== null) checkSeconds(timeout, "wait() timeout");
+  const wait = async (): Promise<[Set<Future<T>>, Set<Future<T>>]> => {
+    const loop = getRunningLoop();
+    const waiter = new Future<void>({ loop });
+    const release = (): void => {
+      if (!waiter.done()) waiter.setResult(undefined);
+    };
+    const timeoutHandle = timeout === null ? undefined : loop.callLater(timeout, release);
+    let counter = set.size;
+    const onCompletion = (f: Future<T>): void => {
+      counter--;
+      if (counter <= 0 || returnWhen === FIRST_COMPLETED ||
+          (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== undefined)) {
+        timeoutHandle?.cancel();
+        release();
+      }
+    };
+    for (const f of set) f.addDoneCallback(onCompletion);
+    try {
+      await waiter;
+    } finally {
+      timeoutHandle?.cancel();
+      for (const f of set) f.removeDoneCallback(onCompletion);
+    }
+    const done = new Set<Future<T>>();
+    const pending = new Set<Future<T>>();
+    for (const f of set) (f.done() ? done : pending).add(f);
+    return [done, pending];
+  };
+  return new Coroutine(wait);
+}

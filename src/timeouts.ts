@@ -1,0 +1,163 @@
+/**
+ * timeout(), timeoutAt(): cancel a block of code that runs past a deadline.
+ *
+ * Port of CPython 3.11 Lib/asyncio/timeouts.py. Differs: asyncio's
+ * `async with timeout(1):` becomes a callback, `await timeout(1, async (t) =>
+ * …)`, because the block's CancelledError must become a TimeoutError, and an
+ * `await using` disposer cannot replace the error leaving its block (it can
+ * only add a SuppressedError around it).
+ *
+ * @module
+ */
+
+import { CancelledError, RuntimeError, TimeoutError, checkSeconds, show, typeError } from "./errors.js";
+import type { TimerHandle, Handle } from "./loop/handles.js";
+import { getRunningLoop } from "./loop/running-loop.js";
+import { Coroutine } from "./tasks/coroutine.js";
+import { currentTask } from "./tasks/current-task.js";
+import type { Task } from "./tasks/task.js";
+
+type State = "created" | "active" | "expiring" | "expired" | "finished";
+
+/** The block the timeout guards: a function given the Timeout, or an awaitable. */
+export type TimeoutBody<T> = ((timeout: Timeout) => T | PromiseLike<T>) | PromiseLike<T>;
+
+/** A deadline over a block of code; see {@link timeout}. */
+export class Timeout {
+  #state: State = "created";
+  #handler: Handle | TimerHandle | undefined;
+  #task: Task<unknown> | undefined;
+  #when: number | null;
+  #cancelling = 0;
+
+  /** @internal Use timeout() or timeoutAt(). */
+  constructor(when: number | null) {
+    this.#when = when;
+  }
+
+  /** The deadline, in loop time (`loop.time()`), or null for none. */
+  when(): number | null {
+    return this.#when;
+  }
+
+  /** Moves the deadline (loop time, or null for none). Only while the block runs. */
+  reschedule(when: number | null): void {
+    if (this.#state !== "active") {
+      if (this.#state === "created") throw new RuntimeError("Timeout has not been entered: reschedule() works inside the block");
+      throw new RuntimeError(`Cannot change state of ${this.#state} Timeout: reschedule() works inside the block`);
+    }
+    if (when !== null) checkSeconds(when, "reschedule() when");
+    this.#when = when;
+    this.#handler?.cancel();
+    if (when === null) {
+      this.#handler = undefined;
+    } else {
+      const loop = getRunningLoop();
+      this.#handler = when <= loop.time() ? loop.callSoon(this.#onTimeout) : loop.callAt(when, this.#onTimeout);
+    }
+  }
+
+  /** True once the deadline passed while the block ran. */
+  expired(): boolean {
+    return this.#state === "expiring" || this.#state === "expired";
+  }
+
+  toString(): string {
+    const when = this.#state === "active" && this.#when !== null ? ` when=${Math.round(this.#when * 1000) / 1000}` : "";
+    return `<Timeout [${this.#state}]${when}>`;
+  }
+
+  /** @internal Runs the block under the deadline. */
+  async _run<T>(body: TimeoutBody<T>): Promise<T> {
+    this.#enter();
+    let result: T;
+    try {
+      result = await (typeof body === "function" ? body(this) : body);
+    } catch (err) {
+      this.#exit(err);
+      throw err;
+    }
+    this.#exit(undefined);
+    return result;
+  }
+
+  #enter(): void {
+    if (this.#state !== "created") throw new RuntimeError("Timeout has already been entered: make a new one with timeout()");
+    const task = currentTask();
+    if (task === undefined) throw new RuntimeError("Timeout should be used inside a task: await timeout(...) in code that run() or createTask() started");
+    this.#state = "active";
+    this.#task = task;
+    this.#cancelling = task.cancelling();
+    this.reschedule(this.#when);
+  }
+
+  #exit(err: unknown): void {
+    this.#handler?.cancel();
+    this.#handler = undefined;
+    if (this.#state === "expiring") {
+      this.#state = "expired";
+      if (this.#task!.uncancel() <= this.#cancelling && err instanceof CancelledError) {
+        throw new TimeoutError("", { cause: err });
+      }
+    } else if (this.#state === "active") {
+      this.#state = "finished";
+    }
+  }
+
+  readonly #onTimeout = (): void => {
+    this.#task!.cancel();
+    this.#state = "expiring";
+    this.#handler = undefined;
+  };
+}
+
+/**
+ * Runs `body` and cancels it if it is still running after `delay` seconds;
+ * the cancellation then surfaces as TimeoutError. `body` gets the Timeout,
+ * whose `reschedule()` moves the deadline.
+ *
+ * @param delay - Seconds, or null for no deadline.
+ * @returns a lazy Coroutine of the body's result: await it.
+ * @throws {TimeoutError} when the deadline passes while `body` runs.
+ * @throws {RuntimeError} outside a task.
+ * @example
+ * ```ts
+ * try {
+ *   await timeout(10, async () => { await longRunningTask(); });
+ * } catch (err) {
+ *   if (err instanceof TimeoutError) console.log("took too long"); else throw err;
+ * }
+ * ```
+ */
+export function timeout<T>(delay: number | null, body: TimeoutBody<T>): Coroutine<Awaited<T>> {
+  if (delay !== null) checkSeconds(delay, "timeout() delay (or null for no deadline)");
+  checkBody(body, "timeout");
+  const loop = getRunningLoop();
+  return timeoutAt(delay === null ? null : loop.time() + delay, body);
+}
+
+/**
+ * As {@link timeout}, with the deadline in loop time (`getRunningLoop().time()`).
+ *
+ * @example
+ * ```ts
+ * const loop = getRunningLoop();
+ * await timeoutAt(loop.time() + 10, async () => { await longRunningTask(); });
+ * ```
+ */
+export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Coroutine<Awaited<T>> {
+  if (when !== null) checkSeconds(when, "timeoutAt() when (or null for no deadline)");
+  checkBody(body, "timeoutAt");
+  const t = new Timeout(when);
+  const timeout = (): Promise<Awaited<T>> => t._run(body) as Promise<Awaited<T>>;
+  return new Coroutine(timeout);
+}
+
+function checkBody(body: unknown, what: string): void {
+  const ok =
+    typeof body === "function" ||
+    (body !== null && typeof body === "object" && typeof (body as { then?: unknown }).then === "function");
+  if (!ok) {
+    throw typeError(`${what}() expects the block as a function, got ${show(body)}: ${what}(1, async (t) => { ... })`);
+  }
+}
