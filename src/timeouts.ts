@@ -63,7 +63,8 @@ export class Timeout {
   }
 
   toString(): string {
-    const when = this.#state === "active" && this.#when !== null ? ` when=${Math.round(this.#when * 1000) / 1000}` : "";
+    const when =
+      this.#state !== "active" ? "" : ` when=${this.#when === null ? "null" : Math.round(this.#when * 1000) / 1000}`;
     return `<Timeout [${this.#state}]${when}>`;
   }
 

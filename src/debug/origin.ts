@@ -9,10 +9,14 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 
-// The folder holding the compiled library (dist/ or build/src/).
+// The folder holding the compiled library (dist/ or build/src/), and where
+// its TypeScript sources are, which stack frames show under source maps.
 const libraryRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+const ownFolders = [libraryRoot, resolve(libraryRoot, "..", "src"), resolve(libraryRoot, "..", "..", "src")].map(
+  (dir) => dir + sep,
+);
 
 /** @internal The user's stack frames at the call site, most recent first (at most `limit`). */
 export function _callerSite(limit = 3): string {
@@ -25,6 +29,6 @@ export function _callerSite(limit = 3): string {
     .split("\n")
     .slice(1)
     .map((line) => line.trim())
-    .filter((line) => !line.includes(libraryRoot) && !line.includes("node:internal") && !line.includes("(node:"));
+    .filter((line) => !ownFolders.some((dir) => line.includes(dir)) && !line.includes("node:internal") && !line.includes("(node:"));
   return frames.slice(0, limit).join("\n");
 }

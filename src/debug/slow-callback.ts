@@ -29,7 +29,7 @@ export class _SlowStepMonitor {
   }
 
   runHandle(handle: Handle): void {
-    if ((handle as { _step?: boolean })._step) {
+    if (handle._step) {
       handle._run();
       return;
     }

@@ -12,6 +12,7 @@
  */
 
 import { inspect } from "node:util";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import { RuntimeError, checkSeconds, show, typeError } from "../errors.js";
 import { type Clock, MonotonicClock } from "./clock.js";
@@ -19,6 +20,7 @@ import { Handle, TimerHandle } from "./handles.js";
 import { TimerHeap } from "./timer-heap.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js";
 import { _trackAsyncGenerators } from "./async-generators.js";
+import { _taskStorage } from "../tasks/current-task.js";
 import type { Future } from "../futures.js";
 import type { Task } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
@@ -64,6 +66,10 @@ export class EventLoop {
   readonly #timers = new TimerHeap();
   #timerSeq = 0;
   #immediate: NodeJS.Immediate | undefined;
+  #batch: Handle[] | undefined;
+  #batchIndex = 0;
+  #inBatch = false;
+  #stepping: object | undefined;
   #wake: (() => void) | undefined;
   #wakeDeadline = Infinity;
   #running = false;
@@ -149,7 +155,11 @@ export class EventLoop {
   _timer(when: number, callback: (arg: any) => void, arg: unknown): TimerHandle {
     const handle = new TimerHandle(when, callback, arg, this, ++this.#timerSeq);
     this.#timers.push(handle);
-    if (this.#running && this.#immediate === undefined && when < this.#wakeDeadline) this.#armTimer();
+    // Arm the clock only when the loop is idle: a virtual clock jumps ahead
+    // when its wake-up fires. A turn in progress arms it when it ends.
+    if (this.#running && this.#immediate === undefined && this.#batch === undefined && when < this.#wakeDeadline) {
+      this.#armTimer();
+    }
     return handle;
   }
 
@@ -167,7 +177,14 @@ export class EventLoop {
 
   // One loop turn: move due timers to the ready queue, then run every handle
   // that is ready now (not those they schedule: those wait for the next turn).
-  readonly #turn = (): void => {
+  // Handles run outside any task's context: a host callback inherits the
+  // context it was scheduled from, which may be a task's.
+  readonly #turn = (): void => this.#outsideTasks(this.#runTurn);
+  // Runs a function in the context run() was called from (taken without a
+  // task): cheaper than AsyncLocalStorage.exit, which copies the context.
+  #outsideTasks: (fn: () => void) => void = (fn) => _taskStorage.exit(fn);
+
+  readonly #runTurn = (): void => {
     // Entered from setImmediate or from the clock's wake-up: either way, the
     // other is no longer needed, and at most one host callback stays pending.
     if (this.#immediate !== undefined) {
@@ -175,30 +192,79 @@ export class EventLoop {
       this.#immediate = undefined;
     }
     this.#disarmTimer();
+    if (this.#batch !== undefined) {
+      // The task step this turn's batch waited for awaits something foreign
+      // (its promise jobs are all done): the rest of the batch runs now.
+      this.#stepping = undefined;
+      this.#runBatch();
+      return;
+    }
     const end = this.#clock.now() + this.#clock.resolution;
     const timers = this.#timers;
     for (let top = timers.peek(); top !== undefined && top.when() <= end; top = timers.peek()) {
       timers.pop();
       this.#ready.push(top);
     }
-    const batch = this.#ready;
+    this.#batch = this.#ready;
+    this.#batchIndex = 0;
     this.#ready = this.#spare;
+    this.#runBatch();
+  };
+
+  // Runs the handles of this turn's batch in order. A handle that resumes a
+  // task (a wake-up, a task's start) pauses the batch until that task's step
+  // ends: it awaits again or finishes. A step runs in promise jobs after the
+  // handle, so without the pause every handle would run before any step,
+  // where CPython runs each step inside its handle. The pause keeps CPython's
+  // order (a task that finishes in a step is done before the next handle).
+  #runBatch(): void {
+    const batch = this.#batch!;
     const slow = this._slow;
-    if (slow === undefined) {
-      for (let i = 0; i < batch.length; i++) batch[i]!._run();
-    } else {
-      for (let i = 0; i < batch.length; i++) slow.runHandle(batch[i]!);
+    this.#inBatch = true;
+    try {
+      while (this.#batchIndex < batch.length) {
+        const handle = batch[this.#batchIndex]!;
+        batch[this.#batchIndex++] = undefined as never;
+        if (slow === undefined) handle._run();
+        else slow.runHandle(handle);
+        if (this.#stepping !== undefined) {
+          // Resume when the step ends (_stepEnded), or on the next host
+          // callback if it awaits something foreign.
+          this.#immediate ??= setImmediate(this.#turn);
+          return;
+        }
+      }
+    } finally {
+      this.#inBatch = false;
     }
     batch.length = 0;
     this.#spare = batch;
+    this.#batch = undefined;
     if (this.#stopping) {
       // Let the task code that this turn resumed run to its next await
       // first: it runs in promise jobs, which all finish before setImmediate.
+      if (this.#immediate !== undefined) clearImmediate(this.#immediate);
       this.#immediate = setImmediate(this.#stop);
-    } else {
+    } else if (this.#immediate === undefined) {
       this.#scheduleNext();
     }
     slow?.turnEnded();
+  }
+
+  /** @internal A handle is about to resume `task`: the batch waits for its step. */
+  _stepStarting(task: object): void {
+    this.#stepping = task;
+  }
+
+  /** @internal `task` awaits again or finished: its step is over. */
+  _stepEnded(task: object): void {
+    if (this.#stepping !== task) return;
+    this.#stepping = undefined;
+    if (this.#batch !== undefined && !this.#inBatch) this.#outsideTasks(this.#resumeBatch);
+  }
+
+  readonly #resumeBatch = (): void => {
+    this.#runBatch();
   };
 
   readonly #stop = (): void => {
@@ -260,6 +326,7 @@ export class EventLoop {
       throw new RuntimeError("This event loop is already running: await the future instead");
     }
     const claimed = _getRunningLoop() !== this;
+    this.#outsideTasks = _taskStorage.exit(() => AsyncLocalStorage.snapshot()) as (fn: () => void) => void;
     _claimThread(this, "runUntilComplete()");
     this.#running = true;
     // While the loop runs, the process stays alive, as CPython's blocking
@@ -309,6 +376,8 @@ export class EventLoop {
     if (this.#closed) return;
     this.#closed = true;
     this.#ready.length = 0;
+    this.#batch = undefined;
+    this.#stepping = undefined;
     this.#timers.clear();
     this._asyncgens.clear();
     this._slow?.close();

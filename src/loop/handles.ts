@@ -10,14 +10,16 @@ import type { EventLoop } from "./event-loop.js";
 
 /** A callback scheduled by `loop.callSoon()`; `cancel()` stops it from running. */
 export class Handle {
-  /** @internal */ _callback: ((arg: any) => void) | undefined;
+  /** @internal */ _callback: ((arg: any, arg2: any) => void) | undefined;
   /** @internal */ _arg: unknown;
+  /** @internal */ _arg2: unknown = undefined;
   /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: EventLoop;
   /** @internal Where it was scheduled, in debug mode. */ _source: string | undefined;
+  /** @internal A task's first step: debug mode times it as the task's, not as a callback. */ _step = false;
 
   /** @internal */
-  constructor(callback: (arg: any) => void, arg: unknown, loop: EventLoop) {
+  constructor(callback: (arg: any, arg2: any) => void, arg: unknown, loop: EventLoop) {
     this._callback = callback;
     this._arg = arg;
     this._loop = loop;
@@ -29,6 +31,7 @@ export class Handle {
       this._cancelled = true;
       this._callback = undefined;
       this._arg = undefined;
+      this._arg2 = undefined;
     }
   }
 
@@ -42,7 +45,7 @@ export class Handle {
     const callback = this._callback;
     if (callback === undefined) return;
     try {
-      callback(this._arg);
+      callback(this._arg, this._arg2);
     } catch (exception) {
       this._loop.callExceptionHandler({
         message: `Exception in callback ${this.toString()}`,

@@ -25,11 +25,18 @@ export interface AsCompletedOptions {
 }
 
 /**
+ * A Task or Future that is done, as `for await … of asCompleted()` yields it:
+ * read it with `result()` or `exception()`. (Typed without `then`, because
+ * TypeScript would otherwise type the loop variable as the awaited result.)
+ */
+export type DoneFuture<T> = Omit<Future<T>, "then" | "catch" | "finally">;
+
+/**
  * What `asCompleted()` returns: iterate it with `for … of` to get awaitables
  * of the next result, or with `for await … of` to get the finished Tasks and
  * Futures themselves.
  */
-export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Future<T>> {
+export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<DoneFuture<T>> {
   readonly #done: (Future<T> | undefined)[] = [];
   #doneHead = 0;
   // A getter's result is boxed: a Future resolved with a Future would be
@@ -105,9 +112,9 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Fut
    * The Tasks and Futures themselves, in completion order. (Not an async
    * generator: `yield` there would await each Future and give its result.)
    */
-  [Symbol.asyncIterator](): AsyncIterator<Future<T>> {
+  [Symbol.asyncIterator](): AsyncIterator<DoneFuture<T>> {
     return {
-      next: async (): Promise<IteratorResult<Future<T>>> => {
+      next: async (): Promise<IteratorResult<DoneFuture<T>>> => {
         if (this.#remaining <= 0) return { done: true, value: undefined };
         this.#remaining--;
         return { done: false, value: (await this.#next()).fut };

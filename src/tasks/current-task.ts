@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Task } from "./task.js";
 import type { EventLoop } from "../loop/event-loop.js";
-import { _getRunningLoop, getRunningLoop } from "../loop/running-loop.js";
+import { getRunningLoop } from "../loop/running-loop.js";
 
 /** @internal */
 export const _taskStorage = new AsyncLocalStorage<Task<unknown>>();
@@ -23,15 +23,16 @@ export const _taskStorage = new AsyncLocalStorage<Task<unknown>>();
  * callback scheduled with `callSoon`, say).
  *
  * @param loop - Only a task of this loop counts; default: the running loop.
+ * @throws {RuntimeError} with no loop given and none running, as CPython.
  * @example
  * ```ts
  * await run(async () => { console.log(currentTask()?.getName()); }); // Task-1
  * ```
  */
 export function currentTask(loop?: EventLoop): Task<unknown> | undefined {
+  const want = loop ?? getRunningLoop();
   const task = _taskStorage.getStore();
   if (task === undefined || task.done()) return undefined;
-  const want = loop ?? _getRunningLoop();
   return task.getLoop() === want ? task : undefined;
 }
 

@@ -59,9 +59,10 @@ export function _toFuture(aw: unknown, loop: EventLoop, what: string): Future<un
     );
     return fut;
   }
+  const name = what.replace(/\(\)$/, "");
   throw typeError(
-    `${what} expects async functions, Tasks, Futures or promises, got ${show(aw)}: ` +
-      "pass the function itself (gather(a, b)) or its promise (gather(a(), b()))",
+    `${what} expects an async function, a Task, a Future or a promise, got ${show(aw)}: ` +
+      `pass the function itself (${name}(fn)) or the promise it returns (${name}(fn()))`,
   );
 }
 

@@ -90,7 +90,9 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     }
     returnExceptions = Boolean(options.returnExceptions);
   }
-  const loop = getRunningLoop();
+  // As CPython: the loop of the first Future given, else the running loop.
+  const first = args.find((arg): arg is Future<unknown> => arg instanceof Future);
+  const loop = first !== undefined ? first.getLoop() : getRunningLoop();
   if (args.length === 0) {
     const outer = new GatheringFuture<unknown[]>([], loop);
     outer.setResult([]);

@@ -33,18 +33,20 @@ export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
   checkSeconds(delay, "sleep() delay", { negative: false });
   const loop = getRunningLoop();
   const future = new SleepFuture<T | undefined>({ loop });
+  future._result = result;
   if (delay === 0) {
     // One turn: the awaiting task resumes in the next turn, not the one after.
-    loop._soon(sleep0, [future, result]);
+    loop._soon(sleep0, future);
   } else {
-    future._timer = loop._timer(loop.time() + delay, wake, [future, result]);
+    future._timer = loop._timer(loop.time() + delay, wake, future);
   }
   return future;
 }
 
 /** A sleep's Future: cancelling it cancels its timer. */
 class SleepFuture<T> extends Future<T> {
-  _timer: TimerHandle | undefined;
+  _timer: TimerHandle | undefined = undefined;
+  _result: T | undefined = undefined;
   override cancel(msg?: string): boolean {
     if (!super.cancel(msg)) return false;
     this._timer?.cancel();
@@ -53,10 +55,11 @@ class SleepFuture<T> extends Future<T> {
   }
 }
 
-function sleep0([future, result]: [Future<unknown>, unknown]): void {
-  future._setResultNow(result);
+function sleep0(future: SleepFuture<unknown>): void {
+  future._setResultNow(future._result);
 }
 
-function wake([future, result]: [Future<unknown>, unknown]): void {
-  _setResultUnlessCancelled(future, result);
+function wake(future: SleepFuture<unknown>): void {
+  future._timer = undefined;
+  _setResultUnlessCancelled(future, future._result);
 }

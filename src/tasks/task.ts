@@ -42,7 +42,7 @@ export class Task<T = unknown> extends Future<T> {
   // scheduled; after it, the body's promise is pending, and #waiter (plus
   // #moreWaiters) holds the asyncio-ts awaitables it is awaiting, if any.
   readonly #body: TaskBody<T>;
-  #name: string;
+  #name: string | number; // A number until asked for: `Task-${n}` is made lazily.
   #waiter: Future<unknown> | undefined;
   #moreWaiters: Set<Future<unknown>> | undefined;
   #mustCancel = false;
@@ -55,16 +55,17 @@ export class Task<T = unknown> extends Future<T> {
     super({ loop });
     loop._checkOpen("createTask()");
     this.#body = body;
-    this.#name = options.name !== undefined ? String(options.name) : `Task-${++loop._taskSeq}`;
+    this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
     if (loop.getDebug()) this._source = _callerSite();
     loop._tasks.add(this as Task<unknown>);
     const start = new Handle(startTask, this, loop);
-    (start as { _step?: boolean })._step = true;
+    start._step = true;
     loop._schedule(start);
   }
 
   /** The task's name. */
   getName(): string {
+    if (typeof this.#name === "number") this.#name = `Task-${this.#name}`;
     return this.#name;
   }
 
@@ -97,7 +98,7 @@ export class Task<T = unknown> extends Future<T> {
    * the await it is waiting on. Returns false if the task is already done.
    */
   override cancel(msg?: string): boolean {
-    if (this.done()) return false;
+    if (this.done()) return super.cancel(msg); // false; marks a failure handled, as CPython
     this.#numCancelsRequested++;
     this.#controller?.abort(new CancelledError(msg ?? ""));
     let cancelledWaiter = false;
@@ -167,25 +168,14 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     loop._slow?.stepStarted(this as Task<unknown>);
-    let returned: unknown;
-    try {
-      returned = _taskStorage.run(this as Task<unknown>, runBody, this.#body);
-    } catch (err) {
-      this.#onThrow(err);
-      return;
-    }
-    if (returned !== null && (typeof returned === "object" || typeof returned === "function") &&
-        typeof (returned as PromiseLike<T>).then === "function") {
-      (returned as PromiseLike<T>).then(
-        (value) => this.#onReturn(value),
-        (err: unknown) => this.#onThrow(err),
-      );
-    } else {
-      this.#onReturn(returned as T);
-    }
+    loop._stepStarting(this);
+    // One context switch per task: the body and its reactions run in it, so
+    // the reactions (shared functions, no closure per task) find the task.
+    _taskStorage.run(this as Task<unknown>, firstStep, this as Task<unknown>);
   }
 
-  #onReturn(value: T): void {
+  /** @internal The body returned `value`. */
+  _onReturn(value: T): void {
     if (this.done()) return;
     this.#settled();
     if (this.#mustCancel) {
@@ -195,9 +185,11 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       super.setResult(value);
     }
+    this.getLoop()._stepEnded(this);
   }
 
-  #onThrow(err: unknown): void {
+  /** @internal The body threw `err`. */
+  _onThrow(err: unknown): void {
     if (this.done()) return;
     this.#settled();
     if (err instanceof CancelledError) {
@@ -205,6 +197,7 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       super.setException(err);
     }
+    this.getLoop()._stepEnded(this);
   }
 
   #finishCancelled(err: CancelledError): void {
@@ -240,26 +233,53 @@ export class Task<T = unknown> extends Future<T> {
     throw taskCompletionError("setException");
   }
 
+  // Port of CPython 3.11 Lib/asyncio/base_tasks.py `_task_repr_info`.
   protected override _reprInfo(): string[] {
     const info = super._reprInfo();
-    info.splice(1, 0, `name=${show(this.#name)}`, `coro=${coroName(this.#body)}`);
-    if (this.#waiter !== undefined) info.push(`wait_for=${this.#waiter.toString()}`);
-    if (this.cancelled()) {
-      // nothing more
-    } else if (!this.done() && this.#numCancelsRequested > 0) {
-      info.push(`cancelling=${this.#numCancelsRequested}`);
-    }
-    if (this._source) info.push(`created at ${this._source.split("\n")[0]!.replace(/^at /, "")}`);
+    if (this.#numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
+    info.splice(1, 0, `name=${show(this.getName())}`, `coro=${coroName(this.#body)}`);
+    if (this.#waiter !== undefined) info.splice(3, 0, `wait_for=${this.#waiter.toString()}`);
     return info;
   }
 }
 
-function startTask(task: Task<unknown>): void {
-  task._start();
+function firstStep(task: Task<unknown>): void {
+  let returned: unknown;
+  try {
+    const body = task.getCoro();
+    returned = body instanceof Coroutine ? body._start() : body();
+    if (returned instanceof Promise) {
+      // A native promise's reactions run in the context of their then():
+      // this task's, so shared functions can find it.
+      returned.then(onBodyReturn, onBodyThrow);
+      return;
+    }
+    if (isThenable(returned)) {
+      // A Future (or another thenable) may settle it from a loop callback,
+      // outside this task's context.
+      returned.then(
+        (value) => task._onReturn(value),
+        (err: unknown) => task._onThrow(err),
+      );
+      return;
+    }
+  } catch (err) {
+    task._onThrow(err);
+    return;
+  }
+  task._onReturn(returned);
 }
 
-function runBody<T>(body: TaskBody<T>): T | PromiseLike<T> {
-  return body instanceof Coroutine ? body._start() : body();
+function onBodyReturn(value: unknown): void {
+  _taskStorage.getStore()!._onReturn(value);
+}
+
+function onBodyThrow(err: unknown): void {
+  _taskStorage.getStore()!._onThrow(err);
+}
+
+function startTask(task: Task<unknown>): void {
+  task._start();
 }
 
 function coroName(body: TaskBody<unknown>): string {

@@ -1,0 +1,119 @@
+/**
+ * The benchmarks' harness: warm-up runs, timed repeats (the median is what
+ * counts), the machine's facts, and one JSON line per result on stdout,
+ * which scripts/bench.js collects into bench/results/latest.jsonl.
+ *
+ * Environment: BENCH_WARMUP (default 2) and BENCH_REPEATS (default 5).
+ *
+ * @module
+ */
+
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+
+/** How many untimed runs come first, and how many timed runs follow. */
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+export const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+
+/** What a result's `ratio` compares: asyncio-ts's value / the baseline's. */
+export type Metric = "us_per_op" | "median_ms" | "overhead_ms" | "bytes_per_op";
+
+/** One variant's measurement; `metric` names the field that holds its value. */
+export interface Sample {
+  variant: string;
+  /** The median of `runs`, in the bench's metric. */
+  value: number | null;
+  /** Every timed run, in the bench's metric. */
+  runs?: number[];
+  /** Why the variant could not be measured (a baseline that is not installed). */
+  error?: string;
+  [extra: string]: unknown;
+}
+
+/** The machine, as os reports it, plus the load when the bench started. */
+export function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    os: `${os.platform()} ${os.release()}`,
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cores: cpus.length,
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    load_1m: Math.round(os.loadavg()[0]! * 100) / 100,
+  };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Rounds for printing: 4 significant digits. */
+export function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+/** Collects garbage between runs when node runs with --expose-gc. */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * Runs `fn` WARMUP times untimed, then REPEATS times (a slow baseline may
+ * ask for fewer); each run's sample is what `fn` returns if it returns a
+ * number (a bench that times only part of itself), else its wall time in ms,
+ * passed through `toValue`. Returns the median and every run.
+ */
+export async function measure(
+  variant: string,
+  fn: () => unknown,
+  toValue: (ms: number) => number = (ms) => ms,
+  { warmup = WARMUP, repeats = REPEATS } = {},
+): Promise<Sample> {
+  try {
+    const runs: number[] = [];
+    for (let i = 0; i < warmup + repeats; i++) {
+      collectGarbage();
+      const t0 = performance.now();
+      const own = await fn();
+      const ms = typeof own === "number" ? own : performance.now() - t0;
+      if (i >= warmup) runs.push(round(toValue(ms)));
+    }
+    return { variant, value: round(median(runs)), runs, warmup };
+  } catch (err) {
+    return { variant, value: null, error: String(err instanceof Error ? err.stack : err) };
+  }
+}
+
+/** Microseconds per operation, from a run's milliseconds. */
+export const perOp = (n: number) => (ms: number) => (ms * 1000) / n;
+
+/**
+ * Prints one JSON line per sample: asyncio-ts's own (`baseline: false`),
+ * then each baseline's with `ratio` = asyncio-ts / baseline (below 1:
+ * asyncio-ts is faster or smaller).
+ */
+export function emit(bench: string, metric: Metric, subject: Sample, baselines: Sample[], params: object = {}): void {
+  const common = { bench, node: process.version, machine: machine(), date: new Date().toISOString(), metric, params };
+  const line = (sample: Sample, baseline: boolean, ratio: number | null): void => {
+    const { value, ...rest } = sample;
+    console.log(JSON.stringify({ ...common, ...rest, [metric]: value, baseline, ratio }));
+  };
+  line(subject, false, null);
+  for (const b of baselines) {
+    const ratio = subject.value !== null && b.value ? round(subject.value / b.value) : null;
+    line(b, true, ratio);
+  }
+}
+
+/** A seeded random generator (mulberry32): the same delays for every variant. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

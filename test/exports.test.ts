@@ -1,0 +1,64 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as asyncio from "asyncio-ts";
+
+describe("public API", () => {
+  it("exports exactly these names, so an API change is a deliberate diff", () => {
+    assert.deepEqual(Object.keys(asyncio).sort(), [
+      "ALL_COMPLETED",
+      "AsCompleted",
+      "CancelledError",
+      "Coroutine",
+      "EventLoop",
+      "FIRST_COMPLETED",
+      "FIRST_EXCEPTION",
+      "Future",
+      "GatheringFuture",
+      "Handle",
+      "InvalidStateError",
+      "KeyboardInterrupt",
+      "MonotonicClock",
+      "Runner",
+      "RuntimeError",
+      "Task",
+      "Timeout",
+      "TimeoutError",
+      "TimerHandle",
+      "VirtualClock",
+      "allTasks",
+      "asCompleted",
+      "coroutine",
+      "createTask",
+      "currentTask",
+      "ensureFuture",
+      "gather",
+      "getRunningLoop",
+      "isCancelled",
+      "isCoroutine",
+      "isFuture",
+      "run",
+      "shield",
+      "sleep",
+      "timeout",
+      "timeoutAt",
+      "wait",
+      "waitFor",
+    ]);
+  });
+
+  it("gives every error class its own name and a stable code", () => {
+    const cases: [Error & { code: string }, string, string][] = [
+      [new asyncio.CancelledError(), "CancelledError", "ERR_ASYNCIO_CANCELLED"],
+      [new asyncio.TimeoutError(), "TimeoutError", "ERR_ASYNCIO_TIMEOUT"],
+      [new asyncio.InvalidStateError(), "InvalidStateError", "ERR_ASYNCIO_INVALID_STATE"],
+      [new asyncio.RuntimeError(), "RuntimeError", "ERR_ASYNCIO_RUNTIME"],
+      [new asyncio.KeyboardInterrupt(), "KeyboardInterrupt", "ERR_ASYNCIO_KEYBOARD_INTERRUPT"],
+    ];
+    for (const [err, name, code] of cases) {
+      assert.ok(err instanceof Error);
+      assert.equal(err.name, name);
+      assert.equal(err.code, code);
+      assert.match(String(err), new RegExp(`^${name}`));
+    }
+  });
+});

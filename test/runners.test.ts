@@ -1,0 +1,938 @@
+import { describe, it, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import {
+  CancelledError,
+  EventLoop,
+  type ExceptionContext,
+  Runner,
+  RuntimeError,
+  type Task,
+  coroutine,
+  createTask,
+  currentTask,
+  getRunningLoop,
+  run,
+  sleep,
+} from "asyncio-ts";
+import { runVirtual, virtualClock } from "./support/virtual-loop.js";
+
+// The repository root: this file runs as build/test/runners.test.js.
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
+
+/** A fixture script run with the Node under test, its output collected. */
+interface Child {
+  /** Resolves once `line` was printed on stdout; rejects if the child exits first. */
+  line(line: string): Promise<void>;
+  /** Sends a signal. */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when the child has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+function spawnFixture(t: TestContext, name: string, args: string[] = []): Child {
+  const child = spawn(process.execPath, [fixture(name), ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // A safety net only: a hung child is killed so the test fails instead of
+  // hanging. No assertion depends on time.
+  const safety = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  t.after(() => {
+    clearTimeout(safety);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { line: string; resolve: () => void; reject: (err: Error) => void }[] = [];
+  const hasLine = (line: string): boolean => stdout.split("\n").slice(0, -1).includes(line);
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    for (const w of [...waiters]) {
+      if (hasLine(w.line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(child, "close").then(() => {
+    clearTimeout(safety);
+    for (const w of waiters.splice(0)) {
+      w.reject(new Error(`${name} exited before printing ${JSON.stringify(w.line)}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }
+    return { code: child.exitCode, signal: child.signalCode, stdout, stderr };
+  });
+  return {
+    line: (line) =>
+      hasLine(line)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            if (child.exitCode !== null || child.signalCode !== null) {
+              reject(new Error(`${name} already exited without printing ${JSON.stringify(line)}`));
+            } else {
+              waiters.push({ line, resolve, reject });
+            }
+          }),
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    exited,
+  };
+}
+
+/** Blocks the thread: what the slow-callback warning is about. */
+function blockFor(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // busy
+  }
+}
+
+/** Collects console.warn lines until the test ends. */
+function captureWarnings(t: TestContext): string[] {
+  const warnings: string[] = [];
+  const saved = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(" "));
+  };
+  t.after(() => {
+    console.warn = saved;
+  });
+  return warnings;
+}
+
+class ZeroDivisionError extends Error {
+  override name = "ZeroDivisionError";
+}
+
+const RUNNING_LOOP = /cannot be called from a running event loop/;
+
+describe("run()", () => {
+  // Ported from test_runners.py: RunTests.test_asyncio_run_return
+  it("resolves to main's result", async () => {
+    const result = await run(async () => {
+      await sleep(0);
+      return 42;
+    });
+    assert.equal(result, 42);
+  });
+
+  it("calls an async function main with no arguments, inside the main task", async () => {
+    let seen: { args: number; task: Task | undefined } | undefined;
+    const main = async (...args: unknown[]): Promise<string> => {
+      seen = { args: args.length, task: currentTask() };
+      await sleep(0);
+      return "main result";
+    };
+    assert.equal(await run(main), "main result");
+    assert.equal(seen?.args, 0);
+    assert.ok(seen.task !== undefined, "main runs inside a task");
+    assert.equal(seen.task.getCoro(), main);
+    assert.ok(seen.task.done());
+  });
+
+  it("runs a lazy Coroutine as the main task and resolves to its result", async () => {
+    const trace: string[] = [];
+    const add = coroutine(async (a: number, b: number) => {
+      trace.push(`add(${a}, ${b}) in a task: ${currentTask() !== undefined}`);
+      await sleep(0);
+      return a + b;
+    });
+    const coro = add(2, 3);
+    trace.push("coroutine made");
+    assert.equal(await run(coro), 5);
+    assert.deepEqual(trace, ["coroutine made", "add(2, 3) in a task: true"]);
+  });
+
+  // Ported from test_runners.py: RunTests.test_asyncio_run_raises
+  it("rejects with the very error main threw", async () => {
+    const spam = new Error("spam");
+    await assert.rejects(
+      run(async () => {
+        await sleep(0);
+        throw spam;
+      }),
+      (err) => err === spam,
+    );
+    const coroSpam = new Error("coroutine spam");
+    const fails = coroutine(async () => {
+      await sleep(0);
+      throw coroSpam;
+    });
+    await assert.rejects(run(fails()), (err) => err === coroSpam);
+  });
+
+  // Ported from test_runners.py: RunTests.test_asyncio_run_only_coro (the
+  // non-awaitable part: a plain function is a valid main here)
+  for (const value of [42, "x", {}]) {
+    it(`rejects a non-awaitable main (${JSON.stringify(value)}) with TypeError`, async () => {
+      await assert.rejects(run(value as never), TypeError);
+    });
+  }
+
+  it("rejects run(main()) with a TypeError that says to pass the function", async () => {
+    async function main(): Promise<number> {
+      await sleep(0); // outside a loop: the running promise rejects
+      return 1;
+    }
+    await assert.rejects(run(main() as never), (err: unknown) => {
+      assert.ok(err instanceof TypeError);
+      assert.match(err.message, /run\(main\)/);
+      return true;
+    });
+  });
+
+  it("does not turn the rejection of a running promise passed to run() into an unhandled rejection", async (t) => {
+    const child = spawnFixture(t, "running-promise.js");
+    const { code, stdout, stderr } = await child.exited;
+    assert.deepEqual(stdout.split("\n"), [
+      "run: TypeError",
+      "run: TypeError",
+      "run: TypeError",
+      "nested run: RuntimeError",
+      "end",
+      "",
+    ]);
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+  });
+
+  // Ported from test_runners.py: RunTests.test_asyncio_run_debug (without
+  // the PYTHONASYNCIODEBUG part)
+  it("sets the loop's debug mode from the debug option, off by default", async () => {
+    const seen: boolean[] = [];
+    const main = async (): Promise<void> => {
+      seen.push(getRunningLoop().getDebug());
+    };
+    await run(main, { debug: false });
+    await run(main, { debug: true });
+    await run(main);
+    assert.deepEqual(seen, [false, true, false]);
+  });
+
+  it("always runs on a new loop and closes it at the end", async () => {
+    const loops: EventLoop[] = [];
+    const states: string[] = [];
+    const main = async (): Promise<void> => {
+      const loop = getRunningLoop();
+      loops.push(loop);
+      states.push(`running=${loop.isRunning()} closed=${loop.isClosed()}`);
+      await sleep(0);
+    };
+    await run(main);
+    await run(main);
+    assert.equal(loops.length, 2);
+    assert.notEqual(loops[0], loops[1]);
+    assert.deepEqual(states, ["running=true closed=false", "running=true closed=false"]);
+    assert.equal(loops[0]!.isClosed(), true);
+    assert.equal(loops[1]!.isClosed(), true);
+    assert.throws(() => getRunningLoop(), RuntimeError);
+  });
+
+  it("closes the loop when main throws", async () => {
+    let loop: EventLoop | undefined;
+    await assert.rejects(
+      run(async () => {
+        loop = getRunningLoop();
+        throw new Error("fail");
+      }),
+      /fail/,
+    );
+    assert.equal(loop?.isClosed(), true);
+  });
+
+  // Ported from test_runners.py: RunTests.test_asyncio_run_from_running_loop
+  it("rejects a run() nested in a running loop with RuntimeError, without running its main", async () => {
+    const trace: string[] = [];
+    await assert.rejects(
+      run(async function main() {
+        await run(async function inner() {
+          trace.push("inner ran");
+        });
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof RuntimeError);
+        assert.match(err.message, RUNNING_LOOP);
+        return true;
+      },
+    );
+    assert.deepEqual(trace, []);
+  });
+
+  it("lets main catch the nested run()'s RuntimeError and go on", async () => {
+    const result = await run(async () => {
+      try {
+        await run(async () => "inner");
+        return "nested run resolved";
+      } catch (err) {
+        return err instanceof RuntimeError && RUNNING_LOOP.test(err.message) ? "caught" : `other: ${String(err)}`;
+      }
+    });
+    assert.equal(result, "caught");
+  });
+
+  it("rejects a second run() started beside a running one; a later run() works", async () => {
+    const trace: string[] = [];
+    const first = run(async () => {
+      trace.push("first started");
+      await sleep(0);
+      return "first";
+    });
+    const second = run(async () => {
+      trace.push("second started");
+      return "second";
+    });
+    const secondRejected = assert.rejects(second, (err: unknown) => {
+      assert.ok(err instanceof RuntimeError);
+      assert.match(err.message, RUNNING_LOOP);
+      return true;
+    });
+    assert.equal(await first, "first");
+    await secondRejected;
+    assert.equal(await run(async () => "later"), "later");
+    assert.deepEqual(trace, ["first started"]);
+  });
+
+  // Ported from test_runners.py: RunTests.test_asyncio_run_cancels_hanging_tasks
+  it("cancels the tasks still pending when main returns", async () => {
+    let loTask: Task | undefined;
+    const result = await runVirtual(async () => {
+      loTask = createTask(async function leftover() {
+        await sleep(0.1);
+      });
+      return 123;
+    });
+    assert.equal(result, 123);
+    assert.equal(loTask?.done(), true);
+    assert.equal(loTask.cancelled(), true);
+  });
+
+  it("cancels at shutdown a task whose function returns a Future directly", async (t) => {
+    // CPython: create_task(asyncio.sleep(3600)) left pending is cancelled at
+    // once. In a child process: a failure here must not take the other tests'
+    // event loop down with it.
+    const { code, stdout, stderr } = await spawnFixture(t, "future-body.js").exited;
+    assert.equal(stderr, "");
+    assert.equal(stdout, "result: main result\nleftover cancelled: true\nvirtual time: 0\n");
+    assert.equal(code, 0);
+  });
+
+  it("waits for the cancelled tasks: their finally blocks finish before run() resolves", async () => {
+    const trace: string[] = [];
+    let leftover: Task | undefined;
+    const result = await runVirtual(async () => {
+      leftover = createTask(async () => {
+        try {
+          trace.push("leftover sleeps");
+          await sleep(3600);
+        } finally {
+          trace.push("leftover finally starts");
+          await sleep(0);
+          await sleep(0);
+          trace.push("leftover finally ends");
+        }
+      });
+      await sleep(0);
+      trace.push("main returns");
+      return "main result";
+    });
+    trace.push("run resolved");
+    assert.equal(result, "main result");
+    assert.equal(leftover?.cancelled(), true);
+    assert.deepEqual(trace, [
+      "leftover sleeps",
+      "main returns",
+      "leftover finally starts",
+      "leftover finally ends",
+      "run resolved",
+    ]);
+  });
+
+  // Ported from test_runners.py: RunTests.test_asyncio_run_reports_hanging_tasks_errors
+  it("reports an error a cancelled task raises at shutdown to the loop's exception handler", async () => {
+    let loTask: Task | undefined;
+    const contexts: ExceptionContext[] = [];
+    const result = await runVirtual(async () => {
+      getRunningLoop().setExceptionHandler((_loop, context) => {
+        contexts.push(context);
+      });
+      loTask = createTask(async function leftover() {
+        try {
+          await sleep(0.1);
+        } catch (err) {
+          if (err instanceof CancelledError) throw new ZeroDivisionError("division by zero");
+          throw err;
+        }
+      });
+      return 123;
+    });
+    assert.equal(result, 123);
+    assert.equal(loTask?.done(), true);
+    assert.equal(contexts.length, 1);
+    const context = contexts[0]!;
+    assert.deepEqual(Object.keys(context).sort(), ["exception", "message", "task"]);
+    assert.match(context.message, /asyncio\.run.*shutdown/);
+    assert.equal(context.message, "unhandled exception during asyncio.run() shutdown");
+    assert.equal(context.task, loTask);
+    assert.ok(context.exception instanceof ZeroDivisionError);
+  });
+
+  it("writes a shutdown error to stderr with the default handler, not as an unhandled rejection", async (t) => {
+    const child = spawnFixture(t, "shutdown-error.js");
+    const { code, stdout, stderr } = await child.exited;
+    assert.equal(stdout, "main result\n");
+    assert.match(stderr, /unhandled exception during asyncio\.run\(\) shutdown/);
+    assert.match(stderr, /ShutdownError: boom during shutdown/);
+    assert.doesNotMatch(stderr, /never retrieved/);
+    assert.equal(code, 0);
+  });
+
+  // Ported from test_runners.py: RunTests.test_asyncio_run_closes_gens_after_hanging_tasks_errors
+  it("closes async generators after a hanging task's shutdown error, and rejects with main's error", async () => {
+    class FancyExit extends Error {}
+    let spinner: AsyncGenerator<number> | undefined;
+    let lazyboy: Task | undefined;
+    const reported: unknown[] = [];
+
+    async function* fidget(): AsyncGenerator<number> {
+      for (;;) {
+        yield 1;
+        await sleep(1);
+      }
+    }
+
+    async function spin(): Promise<void> {
+      spinner = fidget();
+      try {
+        for await (const theMeaningOfLife of spinner) void theMeaningOfLife;
+      } catch (err) {
+        if (err instanceof CancelledError) throw new ZeroDivisionError("division by zero");
+        throw err;
+      }
+    }
+
+    await assert.rejects(
+      runVirtual(async () => {
+        getRunningLoop().setExceptionHandler((_loop, context) => {
+          reported.push(context.exception);
+        });
+        lazyboy = createTask(spin);
+        throw new FancyExit();
+      }),
+      FancyExit,
+    );
+    assert.equal(lazyboy?.done(), true);
+    assert.equal(reported.length, 1);
+    assert.ok(reported[0] instanceof ZeroDivisionError);
+    // Closed: a further next() runs no code and reports the end.
+    assert.deepEqual(await spinner?.next(), { value: undefined, done: true });
+  });
+
+  it("finalizes async generators started in the run and left open, before run() resolves", async () => {
+    const trace: string[] = [];
+    async function* numbers(): AsyncGenerator<number> {
+      try {
+        yield 1;
+        yield 2;
+      } finally {
+        trace.push("numbers finally starts");
+        await sleep(0);
+        trace.push("numbers finally ends");
+      }
+    }
+    let gen: AsyncGenerator<number> | undefined;
+    await runVirtual(async () => {
+      gen = numbers();
+      trace.push(`got ${(await gen.next()).value}`);
+      trace.push("main returns");
+    });
+    trace.push("run resolved");
+    assert.deepEqual(trace, ["got 1", "main returns", "numbers finally starts", "numbers finally ends", "run resolved"]);
+    assert.deepEqual(await gen?.next(), { value: undefined, done: true });
+  });
+
+  it("finalizes an open async generator of a task cancelled at shutdown", async () => {
+    const trace: string[] = [];
+    async function* forever(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        trace.push("forever finally");
+      }
+    }
+    await runVirtual(async () => {
+      const holding = getRunningLoop().createFuture<void>();
+      createTask(async () => {
+        const gen = forever();
+        await gen.next();
+        trace.push("task holds the generator");
+        holding.setResult();
+        await sleep(3600);
+      });
+      await holding;
+      trace.push("main returns");
+    });
+    trace.push("run resolved");
+    assert.deepEqual(trace, ["task holds the generator", "main returns", "forever finally", "run resolved"]);
+  });
+
+  it("does not touch an async generator driven by code outside the run", async () => {
+    const trace: string[] = [];
+    async function* outside(): AsyncGenerator<string> {
+      try {
+        yield "a";
+        yield "b";
+      } finally {
+        trace.push("outside finally");
+      }
+    }
+    const gen = outside();
+    let mainStarted!: () => void;
+    const started = new Promise<void>((resolve) => (mainStarted = resolve));
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const running = run(async () => {
+      mainStarted();
+      await gate;
+      return "main done";
+    });
+    await started;
+    // First iterated while the loop runs, but by code outside any task.
+    trace.push(`outside got ${(await gen.next()).value}`);
+    openGate();
+    assert.equal(await running, "main done");
+    trace.push("run resolved");
+    trace.push(`outside got ${(await gen.next()).value}`);
+    await gen.return(undefined);
+    assert.deepEqual(trace, ["outside got a", "run resolved", "outside got b", "outside finally"]);
+  });
+
+  it("leaves nothing that keeps the process alive", async (t) => {
+    const child = spawnFixture(t, "exit-promptly.js");
+    const { code, signal, stdout, stderr } = await child.exited;
+    assert.equal(stderr, "");
+    assert.equal(stdout, "done\n");
+    assert.equal(signal, null, "killed by the safety net: the process did not exit by itself");
+    assert.equal(code, 0);
+  });
+
+  it("keeps the process alive while main awaits a foreign promise", async (t) => {
+    const child = spawnFixture(t, "foreign-promise.js");
+    const { code, stdout, stderr } = await child.exited;
+    assert.equal(stderr, "");
+    assert.equal(stdout, "result: late\n");
+    assert.equal(code, 0);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_signal_install_not_supported_ok
+  // (a worker thread cannot install a SIGINT handler; run() works anyway)
+  it("works in a worker thread, where it installs no SIGINT handler", async (t) => {
+    const worker = new Worker(fixture("worker-run.js"));
+    t.after(() => worker.terminate());
+    const [message] = (await once(worker, "message")) as [unknown];
+    assert.equal(message, "done in worker");
+    const [exitCode] = (await once(worker, "exit")) as [number];
+    assert.equal(exitCode, 0);
+  });
+});
+
+describe("run() and SIGINT", () => {
+  it("cancels the main task on SIGINT: finally runs, KeyboardInterrupt, exit code 130", async (t) => {
+    const child = spawnFixture(t, "sigint.js");
+    await child.line("started");
+    child.kill("SIGINT");
+    const { code, stdout, stderr } = await child.exited;
+    assert.equal(stdout, "started\nfinally\n");
+    assert.match(stderr, /KeyboardInterrupt/);
+    assert.equal(code, 130);
+  });
+
+  it("exits at once with code 130 on a second SIGINT when main ignores the first", async (t) => {
+    const child = spawnFixture(t, "sigint-ignore.js");
+    await child.line("started");
+    child.kill("SIGINT");
+    await child.line("ignored");
+    child.kill("SIGINT");
+    const { code, signal, stdout } = await child.exited;
+    assert.equal(stdout, "started\nignored\n");
+    assert.equal(signal, null);
+    assert.equal(code, 130);
+  });
+
+  it("adds its SIGINT listener only while it runs", async () => {
+    // node:test adds no SIGINT listener of its own: run() installs one.
+    const before = process.listenerCount("SIGINT");
+    const during: number[] = [];
+    await run(async () => {
+      during.push(process.listenerCount("SIGINT"));
+      await sleep(0);
+    });
+    assert.equal(process.listenerCount("SIGINT"), before);
+    await assert.rejects(
+      run(async () => {
+        during.push(process.listenerCount("SIGINT"));
+        throw new Error("fail");
+      }),
+      /fail/,
+    );
+    assert.equal(process.listenerCount("SIGINT"), before);
+    const runner = new Runner();
+    try {
+      await runner.run(async () => {
+        during.push(process.listenerCount("SIGINT"));
+      });
+      assert.equal(process.listenerCount("SIGINT"), before);
+    } finally {
+      await runner.close();
+    }
+    assert.equal(process.listenerCount("SIGINT"), before);
+    assert.deepEqual(during, [before + 1, before + 1, before + 1]);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_signal_install_not_supported_ok
+  // (asyncio-ts does not install its handler beside the program's own)
+  it("leaves SIGINT alone when the program listens for it itself", async (t) => {
+    const mine = (): void => {};
+    process.on("SIGINT", mine);
+    t.after(() => process.removeListener("SIGINT", mine));
+    const before = process.listenerCount("SIGINT");
+    let during = -1;
+    const result = await run(async () => {
+      during = process.listenerCount("SIGINT");
+      await sleep(0);
+      return "ran";
+    });
+    assert.equal(result, "ran");
+    assert.equal(during, before);
+    assert.equal(process.listenerCount("SIGINT"), before);
+  });
+});
+
+describe("run() in debug mode", () => {
+  it("shows a task's creation site in its toString()", async () => {
+    let repr = "";
+    await run(
+      async () => {
+        const task = createTask(async () => {});
+        repr = task.toString();
+        await task;
+      },
+      { debug: true },
+    );
+    assert.match(repr, /runners\.test\./);
+  });
+
+  it("logs a callback that blocks the loop, naming it", async (t) => {
+    const warnings = captureWarnings(t);
+    await run(
+      async () => {
+        getRunningLoop().callSoon(function blockingCallback() {
+          blockFor(150);
+        });
+        await sleep(0);
+        await sleep(0);
+      },
+      { debug: true },
+    );
+    assert.ok(
+      warnings.some((w) => w.includes("Executing") && w.includes("blockingCallback")),
+      `no warning naming blockingCallback in ${JSON.stringify(warnings)}`,
+    );
+  });
+
+  it("logs a task's first step that blocks the loop, naming the task", async (t) => {
+    const warnings = captureWarnings(t);
+    await run(
+      async () => {
+        await createTask(
+          async () => {
+            blockFor(150);
+          },
+          { name: "blocking-first-step" },
+        );
+      },
+      { debug: true },
+    );
+    assert.ok(
+      warnings.some((w) => w.includes("Executing") && w.includes("blocking-first-step")),
+      `no warning naming blocking-first-step in ${JSON.stringify(warnings)}`,
+    );
+  });
+
+  it("logs a task's later step that blocks the loop, naming the task", async (t) => {
+    const warnings = captureWarnings(t);
+    await run(
+      async () => {
+        await createTask(
+          async () => {
+            await sleep(0);
+            blockFor(150);
+            await sleep(0);
+          },
+          { name: "blocking-later-step" },
+        );
+      },
+      { debug: true },
+    );
+    assert.ok(
+      warnings.some((w) => w.includes("Executing") && w.includes("blocking-later-step")),
+      `no warning naming blocking-later-step in ${JSON.stringify(warnings)}`,
+    );
+  });
+
+  it("logs nothing when not in debug mode", async (t) => {
+    const warnings = captureWarnings(t);
+    await run(async () => {
+      getRunningLoop().callSoon(function blockingCallback() {
+        blockFor(150);
+      });
+      await sleep(0);
+      await sleep(0);
+    });
+    assert.deepEqual(warnings, []);
+  });
+});
+
+describe("Runner", () => {
+  // Ported from test_runners.py: RunnerTests.test_non_debug
+  it("makes a loop without debug mode with debug: false", async () => {
+    const runner = new Runner({ debug: false });
+    try {
+      assert.equal(runner.getLoop().getDebug(), false);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_debug
+  it("makes a loop in debug mode with debug: true", async () => {
+    const runner = new Runner({ debug: true });
+    try {
+      assert.equal(runner.getLoop().getDebug(), true);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_custom_factory
+  it("uses the loop that loopFactory returns", async () => {
+    const loop = new EventLoop();
+    const runner = new Runner({ loopFactory: () => loop });
+    try {
+      assert.equal(runner.getLoop(), loop);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_run
+  it("runs main, and after close() getLoop() throws and the loop is closed", async () => {
+    const runner = new Runner();
+    let loop: EventLoop;
+    try {
+      const result = await runner.run(async function f() {
+        await sleep(0);
+        return "done";
+      });
+      assert.equal(result, "done");
+      loop = runner.getLoop();
+    } finally {
+      await runner.close();
+    }
+    assert.throws(() => runner.getLoop(), (err: unknown) => {
+      assert.ok(err instanceof RuntimeError);
+      assert.match(err.message, /Runner is closed/);
+      return true;
+    });
+    assert.equal(loop.isClosed(), true);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_run_non_coro
+  it("rejects a non-awaitable main with TypeError", async () => {
+    const runner = new Runner();
+    try {
+      await assert.rejects(runner.run(123 as never), TypeError);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_run_future
+  it("rejects a Future as main with TypeError", async () => {
+    const runner = new Runner();
+    try {
+      const fut = runner.getLoop().createFuture();
+      await assert.rejects(runner.run(fut as never), TypeError);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_explicit_close
+  it("closes its loop on an explicit close()", async () => {
+    const runner = new Runner();
+    const loop = runner.getLoop();
+    await runner.close();
+    assert.throws(() => runner.getLoop(), /Runner is closed/);
+    assert.equal(loop.isClosed(), true);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_double_close
+  it("ignores a second close()", async () => {
+    const runner = new Runner();
+    const loop = runner.getLoop();
+    await runner.close();
+    assert.equal(loop.isClosed(), true);
+    await runner.close();
+    assert.equal(loop.isClosed(), true);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_second_with_block_raises
+  it("rejects run() after close() with RuntimeError, without running main", async () => {
+    const ret: number[] = [];
+    const f = coroutine(async (arg: number) => {
+      ret.push(arg);
+    });
+    const runner = new Runner();
+    try {
+      await runner.run(f(1));
+    } finally {
+      await runner.close();
+    }
+    await assert.rejects(runner.run(f(2)), (err: unknown) => {
+      assert.ok(err instanceof RuntimeError);
+      assert.match(err.message, /Runner is closed/);
+      return true;
+    });
+    assert.deepEqual(ret, [1]);
+  });
+
+  it("runs several mains on the same loop; a task of one run goes on in the next", async () => {
+    const { loopFactory } = virtualClock();
+    const runner = new Runner({ loopFactory });
+    const loops: EventLoop[] = [];
+    let background: Task<string> | undefined;
+    try {
+      await runner.run(async () => {
+        loops.push(getRunningLoop());
+        background = createTask(async () => {
+          await sleep(1);
+          return "background";
+        });
+      });
+      const result = await runner.run(async () => {
+        loops.push(getRunningLoop());
+        return await background!;
+      });
+      assert.equal(result, "background");
+      assert.equal(loops.length, 2);
+      assert.equal(loops[0], runner.getLoop());
+      assert.equal(loops[1], runner.getLoop());
+      assert.equal(runner.getLoop().isClosed(), false);
+    } finally {
+      await runner.close();
+    }
+    assert.equal(loops[0]!.isClosed(), true);
+  });
+
+  it("cancels the tasks still pending on close(), waiting for their finally blocks", async () => {
+    const { loopFactory } = virtualClock();
+    const runner = new Runner({ loopFactory });
+    const trace: string[] = [];
+    let leftover: Task | undefined;
+    try {
+      await runner.run(async () => {
+        leftover = createTask(async () => {
+          try {
+            await sleep(3600);
+          } finally {
+            await sleep(0);
+            trace.push("leftover finally");
+          }
+        });
+        await sleep(0);
+      });
+      trace.push("run resolved");
+    } finally {
+      await runner.close();
+      trace.push("close resolved");
+    }
+    assert.equal(leftover?.cancelled(), true);
+    assert.deepEqual(trace, ["run resolved", "leftover finally", "close resolved"]);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_recursive_run
+  it("rejects Runner.run() inside its own running loop with RuntimeError", async () => {
+    const trace: string[] = [];
+    const runner = new Runner();
+    try {
+      await assert.rejects(
+        runner.run(async function f() {
+          await runner.run(async function g() {
+            trace.push("g ran");
+          });
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof RuntimeError);
+          assert.ok(
+            err.message.includes("Runner.run() cannot be called from a running event loop"),
+            err.message,
+          );
+          return true;
+        },
+      );
+    } finally {
+      await runner.close();
+    }
+    assert.deepEqual(trace, []);
+  });
+
+  it("rejects Runner.run() inside another running loop with RuntimeError", async () => {
+    const runner = new Runner();
+    try {
+      const result = await run(async () => {
+        try {
+          await runner.run(async () => "inner");
+          return "inner run resolved";
+        } catch (err) {
+          return err instanceof RuntimeError && RUNNING_LOOP.test(err.message) ? "RuntimeError" : String(err);
+        }
+      });
+      assert.equal(result, "RuntimeError");
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_interrupt_call_soon
+  it("turns SIGINT into KeyboardInterrupt when main is in a sleep(0) loop", async (t) => {
+    const { code, stdout, stderr } = await spawnFixture(t, "interrupt.js", ["call-soon"]).exited;
+    assert.equal(stdout, "coro: CancelledError\nrun: KeyboardInterrupt\n");
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_interrupt_wait
+  it("on SIGINT cancels both the future main awaits and main, then KeyboardInterrupt", async (t) => {
+    const { code, stdout, stderr } = await spawnFixture(t, "interrupt.js", ["wait"]).exited;
+    assert.equal(stdout, "coro: CancelledError\nfut.cancelled(): true\nrun: KeyboardInterrupt\n");
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_interrupt_cancelled_task
+  it("rejects with CancelledError, not KeyboardInterrupt, when main was cancelled before SIGINT", async (t) => {
+    const { code, stdout, stderr } = await spawnFixture(t, "interrupt.js", ["cancelled-task"]).exited;
+    assert.equal(stdout, "run: CancelledError\n");
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+  });
+});

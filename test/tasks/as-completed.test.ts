@@ -1,0 +1,442 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  Coroutine,
+  Future,
+  RuntimeError,
+  TimeoutError,
+  asCompleted,
+  coroutine,
+  createTask,
+  ensureFuture,
+  getRunningLoop,
+  sleep,
+  wait,
+} from "asyncio-ts";
+import { runVirtual } from "../support/virtual-loop.js";
+
+/** The loop time, for traces: `what@0.10`. */
+function stamp(what: string): string {
+  return `${what}@${getRunningLoop().time().toFixed(2)}`;
+}
+
+/**
+ * What `for await (const x of asCompleted(...))` gives at run time: the Task
+ * or Future itself. TypeScript types a `for await` value as Awaited<...>, which
+ * for a thenable Future is its result type, so the tests state the real type.
+ */
+function asFuture<T>(x: unknown): Future<T> {
+  assert.ok(x instanceof Future, `for await…of asCompleted() gave ${String(x)}, not a Future`);
+  return x as Future<T>;
+}
+
+/** An async function that sleeps `delay` seconds, then returns `result`. */
+function sleeper<T>(delay: number, result: T): () => Promise<T> {
+  return async () => await sleep(delay, result);
+}
+
+// The seed's as_completed program, line for line.
+const SEED_PYTHON = `
+async def a():
+    print_at('a: started')
+    await asyncio.sleep(0.2)
+    print_at('a: finished')
+    return 'a'
+
+async def b():
+    print_at('b: started')
+    await asyncio.sleep(0.1)
+    print_at('b: finished')
+    return 'b'
+
+async def c():
+    print_at('c: started')
+    await asyncio.sleep(0.3)
+    print_at('c: finished')
+    return 'c'
+
+async def main():
+    todo = [a(), b(), c()]
+    for coro in asyncio.as_completed(todo):
+        result = await coro
+        print_at(result)
+`;
+
+// Runs it under CPython on a loop whose time jumps to the next timer when
+// nothing is ready, as asyncio-ts's VirtualClock does: no wall-clock wait.
+const PYTHON_VIRTUAL_LOOP = `
+import asyncio
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    def __init__(self):
+        super().__init__()
+        self._virtual_time = 0.0
+    def time(self):
+        return self._virtual_time
+    def _run_once(self):
+        if not self._ready:
+            whens = [h._when for h in self._scheduled if not h._cancelled]
+            if whens:
+                self._virtual_time = max(self._virtual_time, min(whens))
+        super()._run_once()
+
+def print_at(msg):
+    print(f"{msg}@{asyncio.get_running_loop().time():.1f}")
+${SEED_PYTHON}
+loop = VirtualTimeLoop()
+try:
+    loop.run_until_complete(main())
+finally:
+    loop.close()
+`;
+
+/** The seed's program in asyncio-ts; returns its output lines, `line@time`. */
+async function seedProgramTrace(): Promise<string[]> {
+  const out: string[] = [];
+  const printAt = (msg: string): void => {
+    out.push(`${msg}@${getRunningLoop().time().toFixed(1)}`);
+  };
+  const make = (name: string, delay: number) =>
+    coroutine(async () => {
+      printAt(`${name}: started`);
+      await sleep(delay);
+      printAt(`${name}: finished`);
+      return name;
+    });
+  const a = make("a", 0.2);
+  const b = make("b", 0.1);
+  const c = make("c", 0.3);
+  await runVirtual(async () => {
+    const todo = [a(), b(), c()];
+    for (const coro of asCompleted(todo)) {
+      const result = await coro;
+      printAt(result);
+    }
+  });
+  return out;
+}
+
+/**
+ * What CPython guarantees about the seed's output: as_completed() puts its
+ * awaitables in a set, so the order in which a, b, c start is arbitrary (the
+ * seed shows "a, c, b"); they all start at 0.0, and everything after that
+ * follows the deadlines.
+ */
+function guaranteed(lines: string[]): { started: string[]; then: string[] } {
+  return { started: lines.slice(0, 3).sort(), then: lines.slice(3) };
+}
+
+describe("asCompleted()", () => {
+  it("runs the seed's program: awaitables from for…of resolve in completion order", async () => {
+    const out = await seedProgramTrace();
+    // CPython's start order is arbitrary (a set): compared as sorted.
+    assert.deepEqual(guaranteed(out), {
+      started: ["a: started@0.0", "b: started@0.0", "c: started@0.0"],
+      then: ["b: finished@0.1", "b@0.1", "a: finished@0.2", "a@0.2", "c: finished@0.3", "c@0.3"],
+    });
+  });
+
+  it("prints what CPython prints for the seed's program, where CPython guarantees an order", async () => {
+    // CPython's as_completed() iterates a set, so which of a, b, c starts
+    // first is arbitrary there: only the rest is compared line for line.
+    const python = spawnSync("python3", ["-c", PYTHON_VIRTUAL_LOOP], { encoding: "utf8" });
+    assert.equal(python.error, undefined, `python3 could not run: ${String(python.error)}`);
+    assert.equal(python.status, 0, python.stderr);
+    const pythonLines = python.stdout.trimEnd().split("\n");
+    const ours = await seedProgramTrace();
+    assert.equal(pythonLines.length, 9, python.stdout);
+    assert.deepEqual(guaranteed(ours), guaranteed(pythonLines));
+    // The seed's own recorded output agrees too.
+    const seedRecorded = [
+      "a: started@0.0",
+      "c: started@0.0",
+      "b: started@0.0",
+      "b: finished@0.1",
+      "b@0.1",
+      "a: finished@0.2",
+      "a@0.2",
+      "c: finished@0.3",
+      "c@0.3",
+    ];
+    assert.deepEqual(guaranteed(ours), guaranteed(seedRecorded));
+  });
+
+  it("with for await…of, yields the original Tasks and Futures in completion order", async () => {
+    const trace: string[] = [];
+    await runVirtual(async () => {
+      const loop = getRunningLoop();
+      const slow = createTask(sleeper(0.3, "slow"));
+      const fast = createTask(sleeper(0.1, "fast"));
+      const fut = loop.createFuture<string>();
+      loop.callLater(0.2, () => fut.setResult("fut"));
+      const given = [slow, fast, fut];
+      for await (const x of asCompleted(given)) {
+        const t = asFuture<string>(x);
+        assert.ok(given.includes(t), "yields one of the awaitables given");
+        assert.equal(t.done(), true);
+        trace.push(stamp(`${["slow", "fast", "fut"][given.indexOf(t)]}: ${t.result()}`));
+      }
+      trace.push(stamp("loop ended"));
+    });
+    assert.deepEqual(trace, ["fast: fast@0.10", "fut: fut@0.20", "slow: slow@0.30", "loop ended@0.30"]);
+  });
+
+  it("with for await…of, yields Tasks made from async functions, each done", async () => {
+    const trace: string[] = [];
+    await runVirtual(async () => {
+      for await (const x of asCompleted([sleeper(0.2, "b"), sleeper(0.1, "a")])) {
+        const t = asFuture<string>(x);
+        trace.push(stamp(`${t.done()} ${t.result()}`));
+      }
+    });
+    assert.deepEqual(trace, ["true a@0.10", "true b@0.20"]);
+  });
+
+  it("after the timeout, the awaitables still to come throw TimeoutError; the tasks themselves are not cancelled", async () => {
+    const trace: string[] = [];
+    await runVirtual(async () => {
+      const a = createTask(sleeper(0.1, "a"));
+      const b = createTask(sleeper(0.15, "b"));
+      for (const next of asCompleted([a, b], { timeout: 0.12 })) {
+        try {
+          trace.push(stamp(`result ${await next}`));
+        } catch (err) {
+          assert.ok(err instanceof TimeoutError);
+          trace.push(stamp(err.name));
+        }
+      }
+      trace.push(stamp(`b.cancelled() -> ${b.cancelled()}`));
+      trace.push(stamp(`await b -> ${await b}`));
+    });
+    assert.deepEqual(trace, [
+      "result a@0.10",
+      "TimeoutError@0.12",
+      "b.cancelled() -> false@0.12",
+      "await b -> b@0.15",
+    ]);
+  });
+
+  it("with for await…of, throws TimeoutError from next() after the timeout; the tasks are not cancelled", async () => {
+    const trace: string[] = [];
+    await runVirtual(async () => {
+      const a = createTask(sleeper(0.1, "a"));
+      const b = createTask(sleeper(0.15, "b"));
+      try {
+        for await (const t of asCompleted([a, b], { timeout: 0.12 })) {
+          trace.push(stamp(`got ${asFuture<string>(t).result()}`));
+        }
+        trace.push("loop ended");
+      } catch (err) {
+        assert.ok(err instanceof TimeoutError);
+        trace.push(stamp(err.name));
+      }
+      trace.push(stamp(`b.cancelled() -> ${b.cancelled()}`));
+      trace.push(stamp(`await b -> ${await b}`));
+    });
+    assert.deepEqual(trace, ["got a@0.10", "TimeoutError@0.12", "b.cancelled() -> false@0.12", "await b -> b@0.15"]);
+  });
+
+  it("yields nothing for no awaitables, with either kind of loop, even with a timeout", async () => {
+    const trace: string[] = [];
+    await runVirtual(async () => {
+      for (const next of asCompleted([], { timeout: 1 })) trace.push(`sync ${String(next)}`);
+      for await (const t of asCompleted([])) trace.push(`async ${String(t)}`);
+      trace.push(stamp("done"));
+    });
+    assert.deepEqual(trace, ["done@0.00"]);
+  });
+
+  it("counts an awaitable given twice once", async () => {
+    const trace: string[] = [];
+    await runVirtual(async () => {
+      const t = createTask(sleeper(0.1, "t"));
+      const u = createTask(sleeper(0.2, "u"));
+      const nexts = [...asCompleted([t, u, t])];
+      trace.push(`${nexts.length} awaitables`);
+      for (const next of nexts) trace.push(stamp(await next));
+      const v = createTask(sleeper(0.2, "v"));
+      const w = createTask(sleeper(0.1, "w"));
+      for await (const x of asCompleted([v, w, v, w])) {
+        const f = asFuture<string>(x);
+        trace.push(stamp(`${f === v ? "v" : f === w ? "w" : "?"}: ${f.result()}`));
+      }
+    });
+    assert.deepEqual(trace, ["2 awaitables", "t@0.10", "u@0.20", "w: w@0.30", "v: v@0.40"]);
+  });
+
+  it("throws TypeError for a single Task, Future, Coroutine or promise instead of an iterable of them", async () => {
+    await runVirtual(async () => {
+      const task = createTask(sleeper(0.1, 1));
+      const fut = getRunningLoop().createFuture<number>();
+      const coro = coroutine(async () => 1)();
+      const promise = Promise.resolve(1);
+      for (const single of [task, fut, coro, promise]) {
+        assert.throws(
+          () => asCompleted(single as never),
+          (err: unknown) => {
+            assert.ok(err instanceof TypeError);
+            assert.match(err.message, /^asCompleted\(\) expects an iterable of awaitables/);
+            assert.match(err.message, /asCompleted\(\[a, b\]\)/);
+            return true;
+          },
+        );
+      }
+      assert.equal(await task, 1);
+    });
+  });
+});
+
+describe("asCompleted() (CPython's tests)", () => {
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed
+  // CPython's TestLoop needs advance_time() to jump to c's deadline; the
+  // virtual clock jumps by itself.
+  it("yields a and b (same deadline, either order) before c", async () => {
+    const completed = new Set<string>();
+    const sleeperCoro = coroutine(async (dt: number, x: string) => {
+      await sleep(dt);
+      completed.add(x);
+      return x;
+    });
+    let time = -1;
+    const res = await runVirtual(async () => {
+      const a = sleeperCoro(0.01, "a");
+      const b = sleeperCoro(0.01, "b");
+      const c = sleeperCoro(0.15, "c");
+      const values: string[] = [];
+      for (const f of asCompleted([b, c, a])) values.push(await f);
+      time = getRunningLoop().time();
+      return values;
+    });
+    assert.equal(time, 0.15);
+    // a and b end at the same time; CPython starts them from a set, in any order.
+    assert.deepEqual(res.slice(0, 2).sort(), ["a", "b"]);
+    assert.equal(res[2], "c");
+    assert.equal(res.length, 3);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_with_timeout
+  it("gives the result that came in time, then TimeoutError at the timeout", async () => {
+    let time = -1;
+    const res = await runVirtual(async () => {
+      const a = createTask(sleeper(0.1, "a"));
+      const b = createTask(sleeper(0.15, "b"));
+      const values: [number, unknown][] = [];
+      for (const f of asCompleted([a, b], { timeout: 0.12 })) {
+        try {
+          const v = await f;
+          values.push([1, v]);
+        } catch (exc) {
+          values.push([2, exc]);
+        }
+      }
+      time = getRunningLoop().time();
+      // move forward to close generator
+      await wait([a, b]);
+      return values;
+    });
+    assert.equal(res.length, 2);
+    assert.deepEqual(res[0], [1, "a"]);
+    assert.equal(res[1]![0], 2);
+    assert.ok(res[1]![1] instanceof TimeoutError);
+    assert.equal(time, 0.12);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_with_unused_timeout
+  it("a timeout that does not expire changes nothing", async () => {
+    const trace: string[] = [];
+    await runVirtual(async () => {
+      const a = coroutine(sleeper(0.01, "a"))();
+      for (const f of asCompleted([a], { timeout: 1 })) {
+        const v = await f;
+        trace.push(stamp(v));
+      }
+      // Past the unused timeout: nothing is thrown anywhere.
+      await sleep(2);
+      trace.push(stamp("done"));
+    });
+    assert.deepEqual(trace, ["a@0.01", "done@2.01"]);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_reverse_wait
+  it("the awaitable awaited first gets the first result, whichever it is in the list", async () => {
+    await runVirtual(async () => {
+      const loop = getRunningLoop();
+      const a = coroutine(sleeper(0.05, "a"))();
+      const b = coroutine(sleeper(0.1, "b"))();
+      const fs = new Set([a, b]);
+      const futs = [...asCompleted(fs)];
+      assert.equal(futs.length, 2);
+      const x = await futs[1]!;
+      assert.equal(x, "a");
+      assert.equal(loop.time(), 0.05);
+      const y = await futs[0]!;
+      assert.equal(y, "b");
+      assert.equal(loop.time(), 0.1);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_concurrent
+  it("its awaitables can be awaited concurrently, as Tasks", async () => {
+    await runVirtual(async () => {
+      const a = coroutine(sleeper(0.05, "a"))();
+      const b = coroutine(sleeper(0.05, "b"))();
+      const fs = new Set([a, b]);
+      const futs = [...asCompleted(fs)];
+      assert.equal(futs.length, 2);
+      const [done, pending] = await wait(futs.map((fut) => ensureFuture(fut)));
+      assert.deepEqual(new Set([...done].map((f) => f.result())), new Set(["a", "b"]));
+      assert.equal(pending.size, 0);
+      assert.equal(getRunningLoop().time(), 0.05);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_duplicate_coroutines
+  it("a Coroutine given twice runs once", async () => {
+    const result = await runVirtual(async () => {
+      const coro = coroutine(async (s: string) => s);
+      const out: string[] = [];
+      const c = coro("ham");
+      for (const f of asCompleted([c, c, coro("spam")])) out.push(await f);
+      return out;
+    });
+    assert.deepEqual(new Set(result), new Set(["ham", "spam"]));
+    assert.equal(result.length, 2);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_coroutine_without_loop
+  // CPython's as_completed() is a generator, so it throws when iterated;
+  // either place is accepted here.
+  it("outside a running loop, throws RuntimeError", () => {
+    const a = coroutine(async () => 42)();
+    assert.throws(
+      () => [...asCompleted([a])],
+      (err: unknown) => {
+        assert.ok(err instanceof RuntimeError);
+        assert.match(err.message, /no running event loop/);
+        return true;
+      },
+    );
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_coroutine_use_running_loop
+  it("uses the running loop for Coroutines", async () => {
+    await runVirtual(async () => {
+      const coro = coroutine(async () => 42);
+      const futs = [...asCompleted([coro()])];
+      assert.equal(futs.length, 1);
+      assert.ok(futs[0] instanceof Coroutine);
+      assert.equal(await futs[0]!, 42);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_invalid_args
+  it("throws TypeError for a Future or a Coroutine instead of a list of them", async () => {
+    await runVirtual(async () => {
+      const fut = new Future<number>();
+      assert.throws(() => asCompleted(fut as never), TypeError);
+      const coro = coroutine(async () => 1)();
+      assert.throws(() => asCompleted(coro as never), TypeError);
+    });
+  });
+});

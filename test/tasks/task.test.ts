@@ -1,0 +1,567 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  EventLoop,
+  Future,
+  InvalidStateError,
+  RuntimeError,
+  Task,
+  allTasks,
+  coroutine,
+  createTask,
+  currentTask,
+  getRunningLoop,
+  sleep,
+  wait,
+  type ExceptionContext,
+} from "asyncio-ts";
+import { runVirtual } from "../support/virtual-loop.js";
+
+// The loop's exception handler calls, recorded from inside a run.
+function recordExceptionHandler(): ExceptionContext[] {
+  const calls: ExceptionContext[] = [];
+  getRunningLoop().setExceptionHandler((_loop, context) => calls.push(context));
+  return calls;
+}
+
+// Runs `main` on a virtual clock and returns what reached the loop's exception
+// handler (reports of never-retrieved exceptions come when the object is
+// collected, or when the loop closes at the latest); fails on any unhandled
+// rejection meanwhile.
+async function runAndCollectReports(main: () => Promise<void>): Promise<ExceptionContext[]> {
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => {
+    rejections.push(reason);
+  };
+  process.on("unhandledRejection", onRejection);
+  let calls: ExceptionContext[] = [];
+  try {
+    await runVirtual(async () => {
+      calls = recordExceptionHandler();
+      await main();
+    });
+    // Unhandled rejections are reported after the microtasks of a macrotask.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  assert.deepEqual(rejections, []);
+  return calls;
+}
+
+describe("createTask()", () => {
+  it("never calls the function synchronously: the body starts on a later loop turn", async () => {
+    // The same program in Python:
+    //   t = asyncio.create_task(body()); trace.append('after createTask')
+    //   await asyncio.sleep(0); trace.append(f'after sleep(0) done={t.done()}')
+    //   trace.append(await t)
+    // prints ['after createTask', 'body', 'after sleep(0) done=True', 'r'].
+    const trace: string[] = [];
+    await runVirtual(async () => {
+      const t = createTask(() => {
+        trace.push("body");
+        return "r";
+      });
+      trace.push("after createTask");
+      // Promise jobs are not loop turns: the body has not started yet.
+      await Promise.resolve();
+      await Promise.resolve();
+      trace.push("after microtasks");
+      await sleep(0);
+      trace.push(`after sleep(0) done=${t.done()}`);
+      trace.push(await t);
+    });
+    assert.deepEqual(trace, ["after createTask", "after microtasks", "body", "after sleep(0) done=true", "r"]);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_bare_create_task
+  it("returns a Task whose await gives the body's result", async () => {
+    await runVirtual(async () => {
+      const inner = async (): Promise<number> => 1;
+      const task = createTask(inner);
+      assert.ok(task instanceof Task);
+      assert.equal(await task, 1);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_bare_create_named_task
+  it("takes a name", async () => {
+    await runVirtual(async () => {
+      const task = createTask(async () => {}, { name: "No-op" });
+      assert.equal(task.getName(), "No-op");
+      await task;
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_async_function
+  it("accepts an async function or a lazy Coroutine, each time anew", async () => {
+    await runVirtual(async () => {
+      const coro = coroutine(async () => {});
+      for (let i = 0; i < 2; i++) {
+        const fromCoroutine = createTask(coro());
+        assert.ok(fromCoroutine instanceof Task);
+        await fromCoroutine;
+        const fromFunction = createTask(async () => {});
+        assert.ok(fromFunction instanceof Task);
+        await fromFunction;
+      }
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_asynclike_function
+  it("accepts a plain function returning a value", async () => {
+    await runVirtual(async () => {
+      for (let i = 0; i < 2; i++) {
+        const task = createTask(() => 42);
+        assert.ok(task instanceof Task);
+        assert.equal(await task, 42);
+      }
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_noncoroutine
+  it("refuses a non-function with a TypeError naming the value, each time", async () => {
+    await runVirtual(async () => {
+      for (let i = 0; i < 2; i++) {
+        assert.throws(
+          () => createTask(123 as unknown as () => void),
+          (err: unknown) => err instanceof TypeError && /got 123/.test(err.message),
+        );
+      }
+    });
+  });
+
+  it("refuses a running promise with a TypeError saying to pass the function", async () => {
+    await runVirtual(async () => {
+      const work = async (): Promise<number> => 1;
+      const promise = work();
+      assert.throws(
+        () => createTask(promise as unknown as () => Promise<number>),
+        (err: unknown) => {
+          assert.ok(err instanceof TypeError);
+          assert.equal((err as TypeError & { code?: string }).code, "ERR_ASYNCIO_INVALID_ARG_TYPE");
+          assert.match(err.message, /promise/);
+          assert.match(err.message, /pass the function/);
+          assert.match(err.message, /createTask\(fn\)/);
+          return true;
+        },
+      );
+      assert.equal(allTasks().size, 1); // only the main task: nothing was created
+      await promise;
+    });
+  });
+
+  it("refuses to run outside a running loop: RuntimeError", () => {
+    let called = false;
+    assert.throws(
+      () =>
+        createTask(async () => {
+          called = true;
+        }),
+      (err: unknown) => {
+        assert.ok(err instanceof RuntimeError);
+        assert.equal(err.name, "RuntimeError");
+        assert.match(err.message, /no running event loop/);
+        assert.match(err.message, /run\(main\)/);
+        return true;
+      },
+    );
+    assert.equal(called, false);
+  });
+});
+
+describe("Task basics", () => {
+  // Ported from test_tasks.py: BaseTaskTests.test_task_class
+  it("runs to its result, on the loop it was created on", async () => {
+    await runVirtual(async () => {
+      const notmuch = coroutine(async () => "ok");
+      const t = createTask(notmuch());
+      assert.equal(await t, "ok");
+      assert.equal(t.done(), true);
+      assert.equal(t.result(), "ok");
+      assert.equal(t.getLoop(), getRunningLoop());
+    });
+  });
+
+  // Ported from test_tasks.py: GenericTaskTests.test_future_subclass
+  it("a Task is a Future", async () => {
+    await runVirtual(async () => {
+      const t = createTask(async () => {});
+      assert.ok(t instanceof Future);
+      await t;
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_basics
+  it("awaits nested coroutines inline", async () => {
+    const inner1 = coroutine(async () => 42);
+    const inner2 = coroutine(async () => 1000);
+    const outer = coroutine(async () => {
+      const a = await inner1();
+      const b = await inner2();
+      return a + b;
+    });
+    assert.equal(await runVirtual(outer()), 1042);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_get_coro
+  it("getCoro() returns the Coroutine or the function it runs", async () => {
+    await runVirtual(async () => {
+      const coro = coroutine(async () => {})();
+      const task = createTask(coro);
+      await task;
+      assert.equal(task.getCoro(), coro);
+      const fn = async (): Promise<void> => {};
+      const task2 = createTask(fn);
+      await task2;
+      assert.equal(task2.getCoro(), fn);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_set_methods
+  it("setResult()/setException() throw RuntimeError: a Task completes when its code does", async () => {
+    await runVirtual(async () => {
+      const notmuch = coroutine(async () => "ko");
+      const task = createTask(notmuch());
+      assert.throws(() => task.setResult("ok"), (err: unknown) => err instanceof RuntimeError && /not support setResult/.test(err.message));
+      assert.throws(
+        () => task.setException(new Error()),
+        (err: unknown) => err instanceof RuntimeError && /not support setException/.test(err.message),
+      );
+      assert.equal(await task, "ko");
+    });
+  });
+
+  it("result() of a pending task throws InvalidStateError saying what to do", async () => {
+    await runVirtual(async () => {
+      const task = createTask(() => sleep(1));
+      assert.throws(
+        () => task.result(),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidStateError);
+          assert.equal(err.code, "ERR_ASYNCIO_INVALID_STATE");
+          assert.match(err.message, /is not set|is not ready/);
+          assert.match(err.message, /await/);
+          assert.match(err.message, /done\(\)/);
+          return true;
+        },
+      );
+      assert.throws(() => task.exception(), InvalidStateError);
+      await task;
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_step_result_future
+  it("a task awaiting a Future gets its result, and is done, on the next loop turn", async () => {
+    await runVirtual(async () => {
+      const fut = new Future<object>();
+      let result: object | undefined;
+      const t = createTask(async () => {
+        result = await fut;
+      });
+      await sleep(0);
+      const res = {};
+      fut.setResult(res);
+      await sleep(0);
+      assert.equal(result, res);
+      assert.equal(t.done(), true);
+      assert.equal(t.result(), undefined);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_exception_traceback
+  it("an exception the body throws is the task's exception, stack included", async () => {
+    await runVirtual(async () => {
+      const task = createTask(async () => {
+        throw new RangeError("1 / 0");
+      });
+      await sleep(0);
+      const exc = task.exception();
+      assert.ok(exc instanceof RangeError);
+      assert.match(exc.stack ?? "", /RangeError: 1 \/ 0\n\s+at /);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_awaits_on_itself
+  it("a task awaiting itself fails with RuntimeError", async () => {
+    await runVirtual(async () => {
+      // The race's second promise only ends the test if the await hangs.
+      let escape!: () => void;
+      const escaped = new Promise<void>((resolve) => (escape = resolve));
+      const task: Task<void> = createTask(async () => {
+        await Promise.race([task, escaped]);
+      });
+      try {
+        await sleep(1);
+        assert.equal(task.done(), true);
+        assert.throws(
+          () => task.result(),
+          (err: unknown) => err instanceof RuntimeError && /Task cannot await on itself/.test(err.message),
+        );
+      } finally {
+        escape();
+      }
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_other_loop_future
+  it("a task awaiting a Future of another loop fails with RuntimeError", async () => {
+    const otherLoop = new EventLoop();
+    try {
+      await runVirtual(async () => {
+        const fut = otherLoop.createFuture<void>();
+        let escape!: () => void;
+        const escaped = new Promise<void>((resolve) => (escape = resolve));
+        const task = createTask(async () => {
+          await Promise.race([fut, escaped]);
+        });
+        try {
+          await sleep(1);
+          assert.equal(task.done(), true);
+          assert.throws(
+            () => task.result(),
+            (err: unknown) => err instanceof RuntimeError && /Task .* got Future .* attached/.test(err.message),
+          );
+        } finally {
+          escape();
+        }
+      });
+    } finally {
+      otherLoop.close();
+    }
+  });
+});
+
+describe("Task toString()", () => {
+  // CPython also shows where a callback is defined ("at file:line").
+  const cb = (name: string): string => `${name}\\(\\)(?: at [^,\\]]+)?`;
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_repr
+  it("shows pending, cancelling, cancelled and finished tasks with name, coroutine, callbacks and result", async () => {
+    await runVirtual(async () => {
+      const notmuch = coroutine(async function notmuch() {
+        return "abc";
+      });
+      function Dummy(): void {}
+
+      const t = createTask(notmuch(), { name: "TestTask" });
+      t.addDoneCallback(Dummy);
+      assert.match(String(t), new RegExp(`^<Task pending name='TestTask' coro=notmuch\\(\\) cb=\\[${cb("Dummy")}\\]>$`));
+
+      t.cancel(); // Does not take immediate effect!
+      assert.match(String(t), new RegExp(`^<Task cancelling name='TestTask' coro=notmuch\\(\\) cb=\\[${cb("Dummy")}\\]>$`));
+
+      await assert.rejects(async () => {
+        await t;
+      }, (err: unknown) => err instanceof Error && err.name === "CancelledError");
+      assert.equal(String(t), "<Task cancelled name='TestTask' coro=notmuch()>");
+
+      const t2 = createTask(notmuch(), { name: "TestTask" });
+      await t2;
+      assert.equal(String(t2), "<Task finished name='TestTask' coro=notmuch() result='abc'>");
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_source_traceback
+  it("in debug mode, says where the task was created", async () => {
+    await runVirtual(
+      async () => {
+        const t = createTask(async () => {});
+        assert.match(String(t), /^<Task pending name='Task-\d+' coro=<anonymous>\(\) created at .*task\.test\.[jt]s:\d+(:\d+)?\)?>$/);
+        await t;
+      },
+      { debug: true },
+    );
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_autogenerated
+  it("names tasks Task-N with increasing numbers", async () => {
+    await runVirtual(async () => {
+      const notmuch = async (): Promise<number> => 123;
+      const t1 = createTask(notmuch);
+      const t2 = createTask(notmuch);
+      assert.notEqual(String(t1), String(t2));
+      const match1 = /^<Task pending name='Task-(\d+)'/.exec(String(t1));
+      const match2 = /^<Task pending name='Task-(\d+)'/.exec(String(t2));
+      assert.ok(match1 && match2);
+      assert.ok(Number(match1[1]) < Number(match2[1]));
+      assert.equal(t1.getName(), `Task-${match1[1]}`);
+      await t1;
+      await t2;
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_name_not_str
+  it("setName() turns a non-string name into a string", async () => {
+    await runVirtual(async () => {
+      const t = createTask(async () => 123);
+      t.setName(6 as unknown as string);
+      assert.equal(t.getName(), "6");
+      await t;
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_wait_for
+  it("shows the Future a task waits for", async () => {
+    await runVirtual(async () => {
+      const fut = new Future<void>();
+      const waitFor = coroutine(async function waitFor(f: Future<void>) {
+        return await f;
+      });
+      const task = createTask(waitFor(fut));
+      await sleep(0);
+      const escaped = String(fut).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      assert.match(String(task), new RegExp(`^<Task .* wait_for=${escaped}>$`));
+      fut.setResult();
+      await task;
+    });
+  });
+});
+
+describe("currentTask()", () => {
+  // Ported from test_tasks.py: BaseTaskTests.test_current_task
+  it("is the task running the code, and undefined once the loop is gone", async () => {
+    let loop: EventLoop | undefined;
+    await runVirtual(async () => {
+      loop = getRunningLoop();
+      const task: Task<void> = createTask(async () => {
+        assert.equal(currentTask(), task);
+        assert.equal(currentTask(loop), task);
+        await sleep(0);
+        assert.equal(currentTask(), task);
+      });
+      await task;
+    });
+    assert.equal(currentTask(loop), undefined);
+  });
+
+  it("is the task in a plain async helper it calls", async () => {
+    await runVirtual(async () => {
+      // Wrapped in an array: an async function returning the task itself would adopt it.
+      const helper = async (): Promise<unknown[]> => {
+        await sleep(0);
+        return [currentTask()];
+      };
+      const task = createTask(() => helper());
+      assert.deepEqual(await task, [task]);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_current_task_with_interleaving_tasks
+  it("follows interleaving tasks", async () => {
+    await runVirtual(async () => {
+      const fut1 = new Future<boolean>();
+      const fut2 = new Future<boolean>();
+      const seen: string[] = [];
+      const task1: Task<void> = createTask(async () => {
+        seen.push(`1:${currentTask() === task1}`);
+        await fut1;
+        seen.push(`1:${currentTask() === task1}`);
+        fut2.setResult(true);
+      });
+      const task2: Task<void> = createTask(async () => {
+        seen.push(`2:${currentTask() === task2}`);
+        fut1.setResult(true);
+        await fut2;
+        seen.push(`2:${currentTask() === task2}`);
+      });
+      await wait([task1, task2]);
+      assert.deepEqual(seen, ["1:true", "2:true", "1:true", "2:true"]);
+    });
+  });
+
+  it("is undefined in loop callbacks and done callbacks", async () => {
+    // In Python, asyncio.current_task() is None in both (call_soon, add_done_callback).
+    await runVirtual(async () => {
+      const seen: unknown[] = [];
+      const loop = getRunningLoop();
+      const f = new Future<void>();
+      loop.callSoon(() => {
+        seen.push(currentTask());
+        f.setResult();
+      });
+      await f;
+      const g = new Future<number>();
+      g.addDoneCallback(() => seen.push(currentTask()));
+      g.setResult(1);
+      await sleep(0);
+      assert.deepEqual(seen, [undefined, undefined]);
+    });
+  });
+
+  // Ported from test_tasks.py: BaseCurrentLoopTests.test_current_task_no_running_loop
+  it("of a loop that is not running is undefined", () => {
+    const loop = new EventLoop();
+    try {
+      assert.equal(currentTask(loop), undefined);
+    } finally {
+      loop.close();
+    }
+  });
+
+  // Ported from test_tasks.py: BaseCurrentLoopTests.test_current_task_no_running_loop_implicit
+  it("outside a running loop throws RuntimeError", () => {
+    assert.throws(
+      () => currentTask(),
+      (err: unknown) => err instanceof RuntimeError && /no running event loop/.test(err.message),
+    );
+  });
+});
+
+describe('"Task exception was never retrieved"', () => {
+  it("a failing task nobody awaits is reported to the loop's exception handler, not as an unhandled rejection", async () => {
+    const exc = new Error("boom");
+    let task: Task<void> | undefined;
+    const calls = await runAndCollectReports(async () => {
+      task = createTask(async () => {
+        throw exc;
+      });
+      await sleep(0.1);
+    });
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]!.message, "Task exception was never retrieved");
+    assert.equal(calls[0]!.exception, exc);
+    assert.ok(task !== undefined && task.done());
+  });
+
+  it("a failing task whose error is read (await, result(), exception()) is not reported", async () => {
+    const calls = await runAndCollectReports(async () => {
+      const fail = async (): Promise<void> => {
+        throw new Error("boom");
+      };
+      const awaited = createTask(fail);
+      const viaResult = createTask(fail);
+      const viaException = createTask(fail);
+      await assert.rejects(async () => {
+        await awaited;
+      }, /boom/);
+      await sleep(0);
+      assert.throws(() => viaResult.result(), /boom/);
+      assert.ok(viaException.exception() instanceof Error);
+    });
+    assert.deepEqual(calls, []);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_tb_logger_not_called_after_cancel
+  it("calling cancel() on the failed task counts as handling it: not reported", async () => {
+    const calls = await runAndCollectReports(async () => {
+      const task = createTask(async () => {
+        throw new TypeError();
+      });
+      await sleep(0.05);
+      assert.equal(task.cancel(), false);
+    });
+    assert.deepEqual(calls, []);
+  });
+
+  it("a cancelled task is not reported", async () => {
+    const calls = await runAndCollectReports(async () => {
+      const task = createTask(() => sleep(10));
+      await sleep(0);
+      task.cancel();
+      await sleep(0);
+      assert.equal(task.cancelled(), true);
+    });
+    assert.deepEqual(calls, []);
+  });
+});
