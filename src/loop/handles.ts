@@ -66,18 +66,18 @@ export class Handle {
 export class TimerHandle extends Handle {
   /** @internal Position in the timer heap, -1 when not in it. */ _index = -1;
   /** @internal Tie-breaker: equal deadlines run in scheduling order. */ readonly _seq: number;
-  readonly #when: number;
+  /** @internal The deadline; a plain field, read by the timer heap's comparisons. */ readonly _when: number;
 
   /** @internal */
   constructor(when: number, callback: (arg: any) => void, arg: unknown, loop: EventLoop, seq: number) {
     super(callback, arg, loop);
-    this.#when = when;
+    this._when = when;
     this._seq = seq;
   }
 
   /** The loop time, in seconds, at which the callback is due. */
   when(): number {
-    return this.#when;
+    return this._when;
   }
 
   override cancel(): void {
@@ -90,6 +90,6 @@ export class TimerHandle extends Handle {
   override toString(): string {
     const name = this._callback?.name || "<anonymous>";
     const state = this._cancelled ? " cancelled" : "";
-    return `<TimerHandle${state} when=${this.#when} ${name}()>`;
+    return `<TimerHandle${state} when=${this._when} ${name}()>`;
   }
 }

@@ -1,8 +1,10 @@
 /**
- * A binary min-heap of TimerHandles ordered by deadline, then by scheduling
- * order; a cancelled handle is removed at once (each handle knows its index),
- * so the heap never holds dead timers. CPython keeps cancelled timers in its
- * heapq and sweeps them later; removal by index costs the same O(log n).
+ * A 4-ary min-heap of TimerHandles ordered by deadline, then by scheduling
+ * order. A cancelled handle is removed at once (each handle knows its index),
+ * so the heap never holds dead timers; CPython keeps cancelled timers in its
+ * heapq and sweeps them later. Four children per node halve the depth of a
+ * binary heap: with 100,000 pending sleeps, fewer levels mean fewer cache
+ * misses per pop, which is where a heap of that size spends its time.
  *
  * @module
  */
@@ -10,9 +12,7 @@
 import type { TimerHandle } from "./handles.js";
 
 function before(a: TimerHandle, b: TimerHandle): boolean {
-  const wa = a.when();
-  const wb = b.when();
-  return wa < wb || (wa === wb && a._seq < b._seq);
+  return a._when < b._when || (a._when === b._when && a._seq < b._seq);
 }
 
 /** @internal */
@@ -29,9 +29,8 @@ export class TimerHeap {
 
   push(handle: TimerHandle): void {
     const items = this.#items;
-    handle._index = items.length;
     items.push(handle);
-    this.#up(handle._index);
+    this.#up(items.length - 1, handle);
   }
 
   pop(): TimerHandle | undefined {
@@ -58,18 +57,16 @@ export class TimerHeap {
     const last = items.pop()!;
     removed._index = -1;
     if (i < items.length) {
-      items[i] = last;
-      last._index = i;
-      this.#down(i);
-      this.#up(last._index);
+      if (i > 0 && before(last, items[(i - 1) >> 2]!)) this.#up(i, last);
+      else this.#down(i, last);
     }
   }
 
-  #up(i: number): void {
+  // Moves `item` up from hole `i` to its place.
+  #up(i: number, item: TimerHandle): void {
     const items = this.#items;
-    const item = items[i]!;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
+      const parent = (i - 1) >> 2;
       const p = items[parent]!;
       if (!before(item, p)) break;
       items[i] = p;
@@ -80,17 +77,23 @@ export class TimerHeap {
     item._index = i;
   }
 
-  #down(i: number): void {
+  // Moves `item` down from hole `i` to its place.
+  #down(i: number, item: TimerHandle): void {
     const items = this.#items;
     const n = items.length;
-    const item = items[i]!;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && before(items[r]!, items[l]!)) c = r;
-      const child = items[c]!;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      let c = first;
+      let child = items[first]!;
+      const end = first + 4 < n ? first + 4 : n;
+      for (let k = first + 1; k < end; k++) {
+        const candidate = items[k]!;
+        if (before(candidate, child)) {
+          c = k;
+          child = candidate;
+        }
+      }
       if (!before(child, item)) break;
       items[i] = child;
       child._index = i;
