@@ -14,6 +14,7 @@
 import { inspect } from "node:util";
 import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "./errors.js";
 import { Handle } from "./loop/handles.js";
+import { _internalCallback, _isInternalCallback } from "./loop/internal-callback.js";
 import { type EventLoop, _setFutureClass } from "./loop/event-loop.js";
 import { _getRunningLoop } from "./loop/running-loop.js";
 import { _taskStorage } from "./tasks/current-task.js";
@@ -248,7 +249,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   ): Promise<R1 | R2> {
     const promise = new Promise<R1 | R2>(captureResolvers);
     let task = _taskStorage.getStore();
-    if (task !== undefined && task.done()) task = undefined;
+    if (task !== undefined && (task.done() || task.getLoop()._inHandle)) task = undefined;
     if (task !== undefined && task.getLoop() !== this.#loop) {
       const err = new RuntimeError(
         `Task ${task.toString()} got Future ${this.toString()} attached to a different loop: create the Future inside the task's run()`,
@@ -363,6 +364,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #scheduleOne(callback: Callback): void {
     const handle = new Handle(runCallback, this, this.#loop);
     handle._arg2 = callback;
+    if (!(callback instanceof Awaiter) && !_isInternalCallback(callback)) handle._user = true;
     this.#loop._schedule(handle);
   }
 
@@ -417,6 +419,9 @@ function formatCallback(cb: Callback): string {
   if (cb instanceof Awaiter) return cb.task !== undefined ? "Task.task_wakeup()" : "then()";
   return `${cb.name || "<anonymous>"}()`;
 }
+
+/** @internal See internal-callback.ts. */
+export const _internal = _internalCallback;
 
 /** @internal `Error('boom')`, as CPython's repr of an exception. */
 export function formatException(err: unknown): string {

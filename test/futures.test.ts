@@ -11,16 +11,10 @@ import {
   type ExceptionContext,
 } from "asyncio-ts";
 import { runVirtual } from "./support/virtual-loop.js";
+import { recordExceptionHandler, runAndCollectReports } from "./support/reports.js";
 
 // One loop turn; CPython's tests call test_utils.run_briefly(loop) here.
 const runBriefly = (): Promise<void> => sleep(0).then(() => undefined);
-
-// The loop's exception handler calls, recorded from inside a run.
-function recordExceptionHandler(): ExceptionContext[] {
-  const calls: ExceptionContext[] = [];
-  getRunningLoop().setExceptionHandler((_loop, context) => calls.push(context));
-  return calls;
-}
 
 function _fakefunc(f: unknown): unknown {
   return f;
@@ -425,29 +419,7 @@ describe("Future: done callbacks", () => {
 });
 
 describe('Future: "Future exception was never retrieved"', () => {
-  // Runs `body` in a loop whose exception handler is recorded, checks that no
-  // unhandled rejection happens, and returns the handler's calls (the report
-  // comes when the Future is collected, or when the loop closes at the latest).
-  async function reports(body: () => Promise<void>): Promise<ExceptionContext[]> {
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown): void => {
-      rejections.push(reason);
-    };
-    process.on("unhandledRejection", onRejection);
-    let calls: ExceptionContext[] = [];
-    try {
-      await runVirtual(async () => {
-        calls = recordExceptionHandler();
-        await body();
-      });
-      // Unhandled rejections are reported after the microtasks of a macrotask.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    } finally {
-      process.off("unhandledRejection", onRejection);
-    }
-    assert.deepEqual(rejections, []);
-    return calls;
-  }
+  const reports = runAndCollectReports;
 
   // Ported from test_futures.py: BaseFutureTests.test_future_exception_never_retrieved
   it("an exception nobody read is reported to the loop's exception handler", async () => {

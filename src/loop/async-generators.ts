@@ -31,7 +31,7 @@ function next(this: AsyncGenerator, ...args: [] | [unknown]): Promise<IteratorRe
     // Only generators iterated by a task's code: other code in the thread
     // (a test runner, a stream) may use async generators of its own.
     const loop = _taskStorage.getStore()?.getLoop();
-    if (loop !== undefined && loop === _getRunningLoop() && loop._asyncgensOpen) {
+    if (loop !== undefined && loop === _getRunningLoop() && !loop._inHandle && loop._asyncgensOpen) {
       const gens = loop._asyncgens;
       if (gens.size >= 1024 && (gens.size & (gens.size - 1)) === 0) {
         for (const ref of gens) if (ref.deref() === undefined) gens.delete(ref);

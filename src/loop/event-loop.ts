@@ -12,7 +12,6 @@
  */
 
 import { inspect } from "node:util";
-import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import { RuntimeError, checkSeconds, show, typeError } from "../errors.js";
 import { type Clock, MonotonicClock } from "./clock.js";
@@ -22,6 +21,7 @@ import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js
 import { _trackAsyncGenerators } from "./async-generators.js";
 import { _taskStorage } from "../tasks/current-task.js";
 import type { Future } from "../futures.js";
+import { _internalCallback } from "./internal-callback.js";
 import type { Task } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
 import { _SlowStepMonitor } from "../debug/slow-callback.js";
@@ -68,7 +68,7 @@ export class EventLoop {
   #immediate: NodeJS.Immediate | undefined;
   #batch: Handle[] | undefined;
   #batchIndex = 0;
-  #inBatch = false;
+  /** @internal True while a handle runs: no task's code is running then. */ _inHandle = false;
   #stepping: object | undefined;
   #wake: (() => void) | undefined;
   #wakeDeadline = Infinity;
@@ -115,6 +115,7 @@ export class EventLoop {
         : args.length === 1
           ? new Handle(callback as unknown as (arg: unknown) => void, args[0], this)
           : new Handle(named(callback, () => callback(...args)), undefined, this);
+    handle._user = true;
     if (this.#debug) handle._source = _callerSite();
     this._schedule(handle);
     return handle;
@@ -133,6 +134,7 @@ export class EventLoop {
     const fn =
       args.length <= 1 ? (callback as unknown as (arg: unknown) => void) : named(callback, () => callback(...args));
     const handle = this._timer(when, fn, args[0]);
+    handle._user = true;
     if (this.#debug) handle._source = _callerSite();
     return handle;
   }
@@ -177,12 +179,11 @@ export class EventLoop {
 
   // One loop turn: move due timers to the ready queue, then run every handle
   // that is ready now (not those they schedule: those wait for the next turn).
-  // Handles run outside any task's context: a host callback inherits the
-  // context it was scheduled from, which may be a task's.
-  readonly #turn = (): void => this.#outsideTasks(this.#runTurn);
-  // Runs a function in the context run() was called from (taken without a
-  // task): cheaper than AsyncLocalStorage.exit, which copies the context.
-  #outsideTasks: (fn: () => void) => void = (fn) => _taskStorage.exit(fn);
+  // The host callback of a turn. It may inherit a task's async context (it
+  // was scheduled from that task's code); handles do not rely on it: while
+  // they run, _inHandle tells currentTask() and await that no task's code is
+  // running, and a user's callback runs outside any task (#runUserHandle).
+  readonly #turn = (): void => this.#runTurn();
 
   readonly #runTurn = (): void => {
     // Entered from setImmediate or from the clock's wake-up: either way, the
@@ -220,12 +221,13 @@ export class EventLoop {
   #runBatch(): void {
     const batch = this.#batch!;
     const slow = this._slow;
-    this.#inBatch = true;
+    this._inHandle = true;
     try {
       while (this.#batchIndex < batch.length) {
         const handle = batch[this.#batchIndex]!;
         batch[this.#batchIndex++] = undefined as never;
-        if (slow === undefined) handle._run();
+        if (handle._user && _taskStorage.getStore() !== undefined) this.#runUserHandle(handle);
+        else if (slow === undefined) handle._run();
         else slow.runHandle(handle);
         if (this.#stepping !== undefined) {
           // Resume when the step ends (_stepEnded), or on the next host
@@ -235,7 +237,7 @@ export class EventLoop {
         }
       }
     } finally {
-      this.#inBatch = false;
+      this._inHandle = false;
     }
     batch.length = 0;
     this.#spare = batch;
@@ -260,12 +262,17 @@ export class EventLoop {
   _stepEnded(task: object): void {
     if (this.#stepping !== task) return;
     this.#stepping = undefined;
-    if (this.#batch !== undefined && !this.#inBatch) this.#outsideTasks(this.#resumeBatch);
+    if (this.#batch !== undefined && !this._inHandle) this.#runBatch();
   }
 
-  readonly #resumeBatch = (): void => {
-    this.#runBatch();
-  };
+  // A user's callback (callSoon, addDoneCallback) runs outside any task, as
+  // in CPython; the batch was resumed from a task's await, in its context.
+  #runUserHandle(handle: Handle): void {
+    _taskStorage.exit(() => {
+      if (this._slow === undefined) handle._run();
+      else this._slow.runHandle(handle);
+    });
+  }
 
   readonly #stop = (): void => {
     this.#immediate = undefined;
@@ -326,7 +333,6 @@ export class EventLoop {
       throw new RuntimeError("This event loop is already running: await the future instead");
     }
     const claimed = _getRunningLoop() !== this;
-    this.#outsideTasks = _taskStorage.exit(() => AsyncLocalStorage.snapshot()) as (fn: () => void) => void;
     _claimThread(this, "runUntilComplete()");
     this.#running = true;
     // While the loop runs, the process stays alive, as CPython's blocking
@@ -336,6 +342,7 @@ export class EventLoop {
     const stop = (): void => {
       this.#stopping = true;
     };
+    _internalCallback(stop);
     _trackAsyncGenerators(true);
     try {
       if (future.getLoop() !== this) {

@@ -17,6 +17,7 @@ export class Handle {
   /** @internal */ readonly _loop: EventLoop;
   /** @internal Where it was scheduled, in debug mode. */ _source: string | undefined;
   /** @internal A task's first step: debug mode times it as the task's, not as a callback. */ _step = false;
+  /** @internal A user's callback: it runs outside any task's context. */ _user = false;
 
   /** @internal */
   constructor(callback: (arg: any, arg2: any) => void, arg: unknown, loop: EventLoop) {

@@ -11,8 +11,9 @@
  */
 
 import { TimeoutError, checkSeconds, show, typeError } from "../errors.js";
-import { Future } from "../futures.js";
+import { Future, _internal } from "../futures.js";
 import type { TimerHandle } from "../loop/handles.js";
+import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type AwaitableLike, type ResultOf, _toFutures } from "./ensure-future.js";
@@ -37,23 +38,27 @@ export type DoneFuture<T> = Omit<Future<T>, "then" | "catch" | "finally">;
  * Futures themselves.
  */
 export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<DoneFuture<T>> {
+  // Completed Futures not yet taken (undefined: a timeout marker), and the
+  // getters waiting for the next one, both FIFO. A getter either takes the
+  // outcome of the Future (for `await next`) or the Future itself, boxed: a
+  // Future resolved with a Future would be unwrapped by await.
   readonly #done: (Future<T> | undefined)[] = [];
   #doneHead = 0;
-  // A getter's result is boxed: a Future resolved with a Future would be
-  // unwrapped by the promise machinery of await.
-  readonly #getters: Future<{ fut: Future<T> | undefined }>[] = [];
+  readonly #getters: (Future<T> | Future<{ fut: Future<T> | undefined }>)[] = [];
+  readonly #boxed: boolean[] = [];
   #gettersHead = 0;
   readonly #todo: Set<Future<T>>;
+  readonly #loop: EventLoop;
   #remaining: number;
   #timer: TimerHandle | undefined;
 
   /** @internal */
-  constructor(futures: Set<Future<T>>, timeout: number | null) {
+  constructor(futures: Set<Future<T>>, timeout: number | null, loop: EventLoop) {
     this.#todo = futures;
+    this.#loop = loop;
     this.#remaining = futures.size;
-    for (const fut of futures) fut.addDoneCallback(this.#onCompletion);
+    for (const fut of futures) fut.addDoneCallback(_internal(this.#onCompletion));
     if (futures.size > 0 && timeout !== null) {
-      const loop = getRunningLoop();
       this.#timer = loop._timer(loop.time() + timeout, () => this.#onTimeout(), undefined);
     }
   }
@@ -74,27 +79,51 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
 
   #put(fut: Future<T> | undefined): void {
     while (this.#gettersHead < this.#getters.length) {
-      const getter = this.#getters[this.#gettersHead]!;
-      this.#getters[this.#gettersHead++] = undefined as never;
-      if (!getter.done()) {
-        getter.setResult({ fut });
-        return;
-      }
+      const i = this.#gettersHead++;
+      const getter = this.#getters[i]!;
+      const boxed = this.#boxed[i]!;
+      this.#getters[i] = undefined as never;
+      if (getter.done()) continue; // Its waiter was cancelled.
+      if (boxed) (getter as Future<{ fut: Future<T> | undefined }>).setResult({ fut });
+      else copyOutcome(fut, getter as Future<T>);
+      return;
     }
     this.#done.push(fut);
   }
 
-  async #next(): Promise<{ fut: Future<T> }> {
-    let fut: Future<T> | undefined;
-    if (this.#doneHead < this.#done.length) {
-      fut = this.#done[this.#doneHead];
-      this.#done[this.#doneHead++] = undefined;
-    } else {
-      const getter = new Future<{ fut: Future<T> | undefined }>({ loop: getRunningLoop() });
+  #take(): { fut: Future<T> | undefined } | undefined {
+    if (this.#doneHead >= this.#done.length) return undefined;
+    const fut = this.#done[this.#doneHead];
+    this.#done[this.#doneHead++] = undefined;
+    return { fut };
+  }
+
+  /** @internal A Future of the next result, in completion order. */
+  _nextResult(): Future<T> {
+    const taken = this.#take();
+    if (taken !== undefined) {
+      if (taken.fut !== undefined) return taken.fut;
+      const timedOut = new Future<T>({ loop: this.#loop });
+      copyOutcome(undefined, timedOut);
+      return timedOut;
+    }
+    const getter = new Future<T>({ loop: this.#loop });
+    this.#getters.push(getter);
+    this.#boxed.push(false);
+    return getter;
+  }
+
+  // Boxed: an async function returning a Future would adopt its result.
+  async #nextDone(): Promise<{ fut: Future<T> }> {
+    const taken = this.#take();
+    let fut = taken?.fut;
+    if (taken === undefined) {
+      const getter = new Future<{ fut: Future<T> | undefined }>({ loop: this.#loop });
       this.#getters.push(getter);
+      this.#boxed.push(true);
       fut = (await getter).fut;
     }
-    if (fut === undefined) throw new TimeoutError("asCompleted() timed out before every awaitable was done");
+    if (fut === undefined) throw timeoutError();
     return { fut };
   }
 
@@ -102,10 +131,7 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
   *[Symbol.iterator](): Iterator<Coroutine<T>> {
     const n = this.#remaining;
     this.#remaining = 0;
-    for (let i = 0; i < n; i++) {
-      const waitForOne = async (): Promise<T> => (await this.#next()).fut.result();
-      yield new Coroutine(waitForOne);
-    }
+    for (let i = 0; i < n; i++) yield new NextResult(this);
   }
 
   /**
@@ -117,9 +143,59 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
       next: async (): Promise<IteratorResult<DoneFuture<T>>> => {
         if (this.#remaining <= 0) return { done: true, value: undefined };
         this.#remaining--;
-        return { done: false, value: (await this.#next()).fut };
+        return { done: false, value: (await this.#nextDone()).fut };
       },
     };
+  }
+}
+
+/**
+ * One awaitable of `for (const next of asCompleted(aws))`: CPython's
+ * `_wait_for_one()` coroutine. Awaited, it takes the next result without an
+ * async function of its own; run as a Task, it does the same inside it.
+ */
+class NextResult<T> extends Coroutine<T> {
+  readonly #source: AsCompleted<T>;
+  #taken: Future<T> | undefined;
+
+  constructor(source: AsCompleted<T>) {
+    super(waitForOne, [source]);
+    this.#source = source;
+  }
+
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.#taken === undefined) {
+      try {
+        this._claim(); // Started: a Task cannot run it again.
+      } catch (err) {
+        return Promise.reject(err).then(onFulfilled, onRejected);
+      }
+      this.#taken = this.#source._nextResult();
+    }
+    return this.#taken.then(onFulfilled, onRejected);
+  }
+}
+
+function waitForOne<T>(source: AsCompleted<T>): Future<T> {
+  return source._nextResult();
+}
+
+function timeoutError(): TimeoutError {
+  return new TimeoutError("asCompleted() timed out before every awaitable was done");
+}
+
+// Completes `getter` as `fut` is (a result, an exception, cancelled), or with
+// TimeoutError for the timeout marker.
+function copyOutcome<T>(fut: Future<T> | undefined, getter: Future<T>): void {
+  if (fut === undefined) getter.setException(timeoutError());
+  else if (fut.cancelled()) getter.cancel(fut._cancelMessage);
+  else {
+    const exc = fut.exception();
+    if (exc !== undefined) getter.setException(exc);
+    else getter.setResult(fut.result());
   }
 }
 
@@ -154,5 +230,5 @@ export function asCompleted<const T extends readonly AwaitableLike<unknown>[]>(
   if (timeout !== null) checkSeconds(timeout, "asCompleted() timeout");
   const loop = getRunningLoop();
   const futures = _toFutures(aws as Iterable<unknown>, loop, "asCompleted()");
-  return new AsCompleted(new Set(futures.values()) as Set<Future<ResultOf<T[number]>>>, timeout);
+  return new AsCompleted(new Set(futures.values()) as Set<Future<ResultOf<T[number]>>>, timeout, loop);
 }

@@ -55,6 +55,12 @@ export class Coroutine<T = unknown> implements PromiseLike<T> {
     this.#started = true;
   }
 
+  /** @internal Marks it as started by a subclass's own then(); throws if it already ran. */
+  _claim(): void {
+    if (this.#started) this._start(); // Throws "cannot reuse already awaited coroutine".
+    this.#started = true;
+  }
+
   /** Runs it now, in the current task, and waits for its result. */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,

@@ -32,7 +32,7 @@ export const _taskStorage = new AsyncLocalStorage<Task<unknown>>();
 export function currentTask(loop?: EventLoop): Task<unknown> | undefined {
   const want = loop ?? getRunningLoop();
   const task = _taskStorage.getStore();
-  if (task === undefined || task.done()) return undefined;
+  if (task === undefined || task.done() || want._inHandle) return undefined;
   return task.getLoop() === want ? task : undefined;
 }
 

@@ -10,7 +10,7 @@
  */
 
 import { CancelledError, show, typeError } from "../errors.js";
-import { Future } from "../futures.js";
+import { Future, _internal } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
@@ -138,6 +138,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     }
   };
 
+  _internal(onChildDone);
   for (const fut of argToFut.values()) fut.addDoneCallback(onChildDone);
   outer = new GatheringFuture(children, loop);
   return outer;

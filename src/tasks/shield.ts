@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Future } from "../futures.js";
+import { Future, _internal } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AwaitableLike, type ResultOf, _toFuture } from "./ensure-future.js";
 
@@ -40,7 +40,7 @@ export function shield<A extends AwaitableLike<unknown>>(aw: A): Future<ResultOf
   const onOuterDone = (): void => {
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);
   };
-  inner.addDoneCallback(onInnerDone);
-  outer.addDoneCallback(onOuterDone);
+  inner.addDoneCallback(_internal(onInnerDone));
+  outer.addDoneCallback(_internal(onOuterDone));
   return outer;
 }

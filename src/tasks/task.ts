@@ -244,6 +244,17 @@ export class Task<T = unknown> extends Future<T> {
 }
 
 function firstStep(task: Task<unknown>): void {
+  // The body's first step runs inside the start handle: it is task code.
+  const loop = task.getLoop();
+  loop._inHandle = false;
+  try {
+    firstStepBody(task);
+  } finally {
+    loop._inHandle = true;
+  }
+}
+
+function firstStepBody(task: Task<unknown>): void {
   let returned: unknown;
   try {
     const body = task.getCoro();

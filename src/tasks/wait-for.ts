@@ -8,7 +8,7 @@
  */
 
 import { CancelledError, TimeoutError, checkSeconds } from "../errors.js";
-import { Future } from "../futures.js";
+import { Future, _internal } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { Coroutine } from "./coroutine.js";
@@ -43,17 +43,12 @@ async function waitForImpl(aw: unknown, timeout: number | null): Promise<unknown
     const fut = _toFuture(aw, loop, "waitFor()");
     if (fut.done()) return fut.result();
     await cancelAndWait(fut, loop);
-    try {
-      return fut.result();
-    } catch (exc) {
-      if (exc instanceof CancelledError) throw new TimeoutError("", { cause: exc });
-      throw exc;
-    }
+    return resultOrTimeout(fut);
   }
 
   const waiter = new Future<void>({ loop });
   const timeoutHandle = loop.callLater(timeout, releaseWaiter, waiter);
-  const cb = (): void => releaseWaiter(waiter);
+  const cb = _internal((): void => releaseWaiter(waiter));
   const fut = _toFuture(aw, loop, "waitFor()");
   fut.addDoneCallback(cb);
   try {
@@ -70,14 +65,21 @@ async function waitForImpl(aw: unknown, timeout: number | null): Promise<unknown
     if (fut.done()) return fut.result();
     fut.removeDoneCallback(cb);
     await cancelAndWait(fut, loop);
-    try {
-      return fut.result();
-    } catch (exc) {
-      if (exc instanceof CancelledError) throw new TimeoutError("", { cause: exc });
-      throw exc;
-    }
+    return resultOrTimeout(fut);
   } finally {
     timeoutHandle.cancel();
+  }
+}
+
+// The result of a Future cancelled for its timeout: its cancellation
+// becomes TimeoutError; a result or another error (the task ignored or
+// failed the cancel) passes as it is.
+function resultOrTimeout(fut: Future<unknown>): unknown {
+  try {
+    return fut.result();
+  } catch (exc) {
+    if (exc instanceof CancelledError) throw new TimeoutError("", { cause: exc });
+    throw exc;
   }
 }
 
@@ -88,7 +90,7 @@ function releaseWaiter(waiter: Future<void>): void {
 /** @internal Cancels `fut` and waits until it is done. */
 export async function cancelAndWait(fut: Future<unknown>, loop: EventLoop): Promise<void> {
   const waiter = new Future<void>({ loop });
-  const cb = (): void => releaseWaiter(waiter);
+  const cb = _internal((): void => releaseWaiter(waiter));
   fut.addDoneCallback(cb);
   try {
     fut.cancel();

@@ -10,7 +10,7 @@
  */
 
 import { checkSeconds, rangeError, show, typeError } from "../errors.js";
-import { Future } from "../futures.js";
+import { Future, _internal } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 
@@ -75,6 +75,7 @@ export function wait<T>(
         release();
       }
     };
+    _internal(onCompletion);
     for (const f of set) f.addDoneCallback(onCompletion);
     try {
       await waiter;

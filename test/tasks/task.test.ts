@@ -16,38 +16,7 @@ import {
   type ExceptionContext,
 } from "asyncio-ts";
 import { runVirtual } from "../support/virtual-loop.js";
-
-// The loop's exception handler calls, recorded from inside a run.
-function recordExceptionHandler(): ExceptionContext[] {
-  const calls: ExceptionContext[] = [];
-  getRunningLoop().setExceptionHandler((_loop, context) => calls.push(context));
-  return calls;
-}
-
-// Runs `main` on a virtual clock and returns what reached the loop's exception
-// handler (reports of never-retrieved exceptions come when the object is
-// collected, or when the loop closes at the latest); fails on any unhandled
-// rejection meanwhile.
-async function runAndCollectReports(main: () => Promise<void>): Promise<ExceptionContext[]> {
-  const rejections: unknown[] = [];
-  const onRejection = (reason: unknown): void => {
-    rejections.push(reason);
-  };
-  process.on("unhandledRejection", onRejection);
-  let calls: ExceptionContext[] = [];
-  try {
-    await runVirtual(async () => {
-      calls = recordExceptionHandler();
-      await main();
-    });
-    // Unhandled rejections are reported after the microtasks of a macrotask.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  } finally {
-    process.off("unhandledRejection", onRejection);
-  }
-  assert.deepEqual(rejections, []);
-  return calls;
-}
+import { runAndCollectReports } from "../support/reports.js";
 
 describe("createTask()", () => {
   it("never calls the function synchronously: the body starts on a later loop turn", async () => {
