@@ -20,6 +20,8 @@ const filter = process.argv.slice(2);
 const benchDir = join(root, "build", "bench");
 const resultsFile = join(root, "bench", "results", "latest.jsonl");
 const docFile = join(root, "docs", "benchmarks.md");
+// Hand-written: why a target is missed, and what the figures mean.
+const analysisFile = join(root, "bench", "analysis.md");
 
 // Node flags per bench file; --expose-gc lets the harness collect garbage
 // between runs, and memory.bench needs it to measure at all.
@@ -103,6 +105,7 @@ function renderDoc(rows) {
     ...targets(rows).map((t) => `| ${t.target} | ${t.figure} | ${t.status} |`),
     "",
   );
+  if (existsSync(analysisFile)) out.push(readFileSync(analysisFile, "utf8").trim(), "");
   for (const bench of benches) {
     const mine = rows.filter((r) => r.bench === bench);
     const metric = mine[0].metric;

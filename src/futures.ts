@@ -328,11 +328,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  /** @internal For Task: whether it has an unretrieved exception. */
-  get _logTraceback(): boolean {
-    return this.#unretrieved !== undefined;
-  }
-
   #retrieved(): void {
     if (this.#unretrieved !== undefined) {
       _untrackUnretrieved(this.#loop, this.#unretrieved);

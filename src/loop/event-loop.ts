@@ -99,11 +99,6 @@ export class EventLoop {
     return this.#clock.now();
   }
 
-  /** @internal */
-  get _clock(): Clock {
-    return this.#clock;
-  }
-
   // ---- scheduling -------------------------------------------------------
 
   /** Schedules `callback(...args)` for the next loop turn, after those already scheduled. */
@@ -432,11 +427,6 @@ export class EventLoop {
       throw new RuntimeError("Executor shutdown has been called: set the executor before run() ends");
     }
     this.#defaultExecutor = executor;
-  }
-
-  /** @internal Whether the default executor may still be used. */
-  get _executorShutdownCalled(): boolean {
-    return this.#executorShutdownCalled;
   }
 
   /** Waits for the default executor's jobs, then shuts it down. */

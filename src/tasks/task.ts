@@ -218,11 +218,6 @@ export class Task<T = unknown> extends Future<T> {
     return this.getLoop()._slow;
   }
 
-  /** @internal */
-  get _waiter(): Future<unknown> | undefined {
-    return this.#waiter;
-  }
-
   /** Not supported: a Task completes when its code returns or throws. */
   override setResult(_result: T): never {
     throw taskCompletionError("setResult");
