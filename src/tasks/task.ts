@@ -100,6 +100,7 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this.done()) return super.cancel(msg); // false; marks a failure handled, as CPython
     this.#numCancelsRequested++;
+    this.#cancelMessage = msg; // Also for `signal`, if read later.
     this.#controller?.abort(new CancelledError(msg ?? ""));
     let cancelledWaiter = false;
     if (this.#waiter !== undefined && this.#waiter.cancel(msg)) cancelledWaiter = true;
@@ -110,7 +111,6 @@ export class Task<T = unknown> extends Future<T> {
     // The waiter is done but has not woken the task yet, or the task awaits
     // something foreign: deliver at its next asyncio-ts await.
     this.#mustCancel = true;
-    this.#cancelMessage = msg;
     return true;
   }
 

@@ -253,6 +253,19 @@ describe("task.cancel(): what the task's code sees", () => {
     });
   });
 
+  it("task.signal read after a cancel() that reached the task's waiter carries the message too", async () => {
+    await runVirtual(async () => {
+      const t = createTask(() => sleep(1));
+      await sleep(0); // t now waits on its sleep: cancel() cancels that waiter.
+      t.cancel("late");
+      assert.equal(t.signal.aborted, true);
+      assert.ok(isCancelledWith("late")(t.signal.reason));
+      await assert.rejects(async () => {
+        await t;
+      }, isCancelledWith("late"));
+    });
+  });
+
   it("isCancelled() is true for CancelledError and AbortError, false for anything else", async () => {
     assert.equal(isCancelled(new CancelledError()), true);
     assert.equal(isCancelled(new DOMException("aborted", "AbortError")), true);
