@@ -117,3 +117,13 @@ export function checkSeconds(value: unknown, what: string, { negative = true } =
   }
   return value;
 }
+
+/**
+ * A worker thread of the pool died while running a job: it crashed, called
+ * process.exit(), ran out of memory, or was terminated. The pool replaced it;
+ * other jobs are not affected.
+ */
+export class WorkerError extends RuntimeError {
+  override readonly name: string = "WorkerError";
+  override readonly code: string = "ERR_ASYNCIO_WORKER";
+}

@@ -15,7 +15,7 @@ import { inspect } from "node:util";
 import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "./errors.js";
 import { Handle } from "./loop/handles.js";
 import { _internalCallback, _isInternalCallback } from "./loop/internal-callback.js";
-import { type EventLoop, _setFutureClass } from "./loop/event-loop.js";
+import type { EventLoop } from "./loop/event-loop.js";
 import { _getRunningLoop } from "./loop/running-loop.js";
 import { _taskStorage } from "./tasks/current-task.js";
 import type { Task } from "./tasks/task.js";
@@ -390,7 +390,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
-_setFutureClass(Future);
 
 function runCallback(future: Future<unknown>, cb: Callback): void {
   if (cb instanceof Awaiter) {

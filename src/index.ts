@@ -15,7 +15,6 @@ export {
   type EventLoopOptions,
   type ExceptionContext,
   type ExceptionHandler,
-  type DefaultExecutor,
 } from "./loop/event-loop.js";
 export { Handle, TimerHandle } from "./loop/handles.js";
 export { getRunningLoop } from "./loop/running-loop.js";
@@ -50,6 +49,17 @@ export {
   ALL_COMPLETED,
 } from "./tasks/wait.js";
 
+// threads.py, concurrent.futures
+export { toThread } from "./threads/to-thread.js";
+export {
+  ThreadPoolExecutor,
+  registerErrorClass,
+  type ThreadPoolExecutorOptions,
+  type ShutdownOptions,
+  type Submitted,
+} from "./threads/executor.js";
+export { moduleFunction, type ModuleFunction } from "./threads/function-source.js";
+
 // timeouts.py
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
 
@@ -60,5 +70,6 @@ export {
   InvalidStateError,
   RuntimeError,
   KeyboardInterrupt,
+  WorkerError,
   isCancelled,
 } from "./errors.js";

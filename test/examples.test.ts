@@ -76,4 +76,20 @@ describe("examples print what their CPython twins print", () => {
     assert.deepEqual(out.ts.slice(3), out.py.slice(3));
     assert.deepEqual(out.py.slice(3), ["b: finished", "b", "a: finished", "a", "c: finished", "c"]);
   });
+
+  it("Run in Threads: to-thread.ts prints the lines of to_thread.py in the same order", async () => {
+    const out = await outputs("to-thread", "to_thread");
+    // The times differ from run to run; each line must match its twin once
+    // they are masked. The work runs in a worker thread and prints there:
+    // its lines still come in order with main's. (That the loop stays free
+    // while the work blocks is tested without a clock in to-thread.test.ts.)
+    const masked = (all: string[]): string[] => all.map((line) => line.replace(/\d\d:\d\d:\d\d/, "HH:MM:SS"));
+    assert.deepEqual(masked(out.ts), masked(out.py));
+    assert.deepEqual(masked(out.py), [
+      "Started main at HH:MM:SS",
+      "Work started HH:MM:SS",
+      "Work done at HH:MM:SS",
+      "Finished main at HH:MM:SS",
+    ]);
+  });
 });

@@ -21,10 +21,12 @@ describe("public API", () => {
       "Runner",
       "RuntimeError",
       "Task",
+      "ThreadPoolExecutor",
       "Timeout",
       "TimeoutError",
       "TimerHandle",
       "VirtualClock",
+      "WorkerError",
       "allTasks",
       "asCompleted",
       "coroutine",
@@ -36,11 +38,14 @@ describe("public API", () => {
       "isCancelled",
       "isCoroutine",
       "isFuture",
+      "moduleFunction",
+      "registerErrorClass",
       "run",
       "shield",
       "sleep",
       "timeout",
       "timeoutAt",
+      "toThread",
       "wait",
       "waitFor",
     ]);
@@ -53,6 +58,7 @@ describe("public API", () => {
       [new asyncio.InvalidStateError(), "InvalidStateError", "ERR_ASYNCIO_INVALID_STATE"],
       [new asyncio.RuntimeError(), "RuntimeError", "ERR_ASYNCIO_RUNTIME"],
       [new asyncio.KeyboardInterrupt(), "KeyboardInterrupt", "ERR_ASYNCIO_KEYBOARD_INTERRUPT"],
+      [new asyncio.WorkerError(), "WorkerError", "ERR_ASYNCIO_WORKER"],
     ];
     for (const [err, name, code] of cases) {
       assert.ok(err instanceof Error);

@@ -20,7 +20,10 @@ import { TimerHeap } from "./timer-heap.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js";
 import { _trackAsyncGenerators } from "./async-generators.js";
 import { _taskStorage } from "../tasks/current-task.js";
-import type { Future } from "../futures.js";
+import { Future } from "../futures.js";
+import { ThreadPoolExecutor } from "../threads/executor.js";
+import type { ModuleFunction } from "../threads/function-source.js";
+import { _runInExecutor } from "../threads/to-thread.js";
 import { _internalCallback } from "./internal-callback.js";
 import type { Task } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
@@ -40,10 +43,6 @@ export interface ExceptionContext {
 /** A custom exception handler: `loop.setExceptionHandler((loop, context) => ...)`. */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 
-/** Something the loop shuts down at the end of `run()`: the thread pool. */
-export interface DefaultExecutor {
-  shutdown(options?: { wait?: boolean }): Promise<void> | void;
-}
 
 /** Options of `new EventLoop()`. */
 export interface EventLoopOptions {
@@ -78,7 +77,7 @@ export class EventLoop {
   #closed = false;
   #debug = false;
   #exceptionHandler: ExceptionHandler | undefined;
-  #defaultExecutor: DefaultExecutor | undefined;
+  #defaultExecutor: ThreadPoolExecutor | undefined;
   #executorShutdownCalled = false;
   #asyncgensShutdownCalled = false;
   /** @internal Tasks not yet done, in creation order. */ readonly _tasks = new Set<Task<unknown>>();
@@ -417,16 +416,40 @@ export class EventLoop {
   }
 
   /** The loop's default executor (thread pool), if one was set. */
-  getDefaultExecutor(): DefaultExecutor | undefined {
+  getDefaultExecutor(): ThreadPoolExecutor | undefined {
     return this.#defaultExecutor;
   }
 
   /** Sets the executor that `toThread` and `runInExecutor(null, …)` use. */
-  setDefaultExecutor(executor: DefaultExecutor | undefined): void {
+  setDefaultExecutor(executor: ThreadPoolExecutor | undefined): void {
+    if (executor !== undefined && !(executor instanceof ThreadPoolExecutor)) {
+      throw typeError(`setDefaultExecutor() expects a ThreadPoolExecutor, got ${show(executor)}`);
+    }
     if (this.#executorShutdownCalled) {
       throw new RuntimeError("Executor shutdown has been called: set the executor before run() ends");
     }
     this.#defaultExecutor = executor;
+  }
+
+  /** @internal The default executor, made on first use. */
+  _defaultExecutorForJobs(): ThreadPoolExecutor {
+    if (this.#executorShutdownCalled) {
+      throw new RuntimeError("Executor shutdown has been called: run jobs before run() ends");
+    }
+    this._checkOpen("runInExecutor()");
+    return (this.#defaultExecutor ??= new ThreadPoolExecutor());
+  }
+
+  /**
+   * Runs `fn(...args)` in a worker thread of `executor` (null: the default
+   * one) and returns a Future of its result. Most code calls `toThread()`.
+   */
+  runInExecutor<F extends (...args: any[]) => unknown>(
+    executor: ThreadPoolExecutor | null,
+    fn: F | ModuleFunction<F>,
+    ...args: Parameters<F>
+  ): Future<Awaited<ReturnType<F>>> {
+    return _runInExecutor(this, executor, fn, args, "runInExecutor()") as Future<Awaited<ReturnType<F>>>;
   }
 
   /** Waits for the default executor's jobs, then shuts it down. */
@@ -511,7 +534,7 @@ export class EventLoop {
 
   /** A new Future bound to this loop. */
   createFuture<T>(): Future<T> {
-    return new FutureClass<T>({ loop: this });
+    return new Future<T>({ loop: this });
   }
 
   toString(): string {
@@ -532,13 +555,6 @@ export class EventLoop {
   _checkOpen(what: string): void {
     if (this.#closed) throw new RuntimeError(`Event loop is closed: ${what} needs a loop that is open`);
   }
-}
-
-/** @internal Assigned by futures.ts, to avoid an import cycle at load time. */
-let FutureClass: new <T>(options: { loop: EventLoop }) => Future<T>;
-/** @internal */
-export function _setFutureClass(cls: typeof FutureClass): void {
-  FutureClass = cls;
 }
 
 function noop(): void {}

@@ -1,0 +1,175 @@
+/**
+ * ThreadPoolExecutor: a pool of worker threads for blocking and CPU-bound
+ * functions; `toThread` uses the loop's default one.
+ *
+ * Port of the interface of CPython 3.11 Lib/concurrent/futures/thread.py
+ * `ThreadPoolExecutor` (submit, map, shutdown). Differs: the workers are
+ * Node worker threads, which share no objects with the caller, so functions
+ * travel as source or module exports and values by structured clone; there is
+ * no GIL, so CPU-bound work runs in parallel. `submit` returns a Promise.
+ *
+ * @module
+ */
+
+import { availableParallelism } from "node:os";
+import type { ResourceLimits } from "node:worker_threads";
+import { RuntimeError, WorkerError, checkSeconds, show, typeError } from "../errors.js";
+import { type ModuleFunction, _functionRef } from "./function-source.js";
+import { type Job, WorkerPool } from "./worker-pool.js";
+
+const errorClasses = new Map<string, Function>();
+
+/**
+ * Registers error classes, so that an error of that class thrown in a worker
+ * thread arrives as an instance of it (`instanceof` holds). Classes are found
+ * by their name; built-in errors need no registration.
+ *
+ * @example
+ * ```ts
+ * class QuotaError extends Error {}
+ * registerErrorClass(QuotaError);
+ * try { await toThread(fn); } catch (err) { err instanceof QuotaError; }
+ * ```
+ */
+export function registerErrorClass(...classes: (abstract new (...args: any[]) => Error)[]): void {
+  for (const cls of classes) {
+    if (typeof cls !== "function" || !(cls.prototype instanceof Error || (cls as unknown) === Error)) {
+      throw typeError(`registerErrorClass() expects Error classes, got ${show(cls)}`);
+    }
+    errorClasses.set(cls.name, cls);
+  }
+}
+
+/** Options of `new ThreadPoolExecutor()`. */
+export interface ThreadPoolExecutorOptions {
+  /** Most worker threads at once; default min(32, cores + 4), as CPython. Workers start lazily. */
+  maxWorkers?: number;
+  /** Seconds an idle worker stays before it is released; default 10. */
+  idleTimeout?: number;
+  /** Memory limits of each worker thread (Node's resourceLimits). */
+  resourceLimits?: ResourceLimits;
+}
+
+/** Options of `shutdown()`. */
+export interface ShutdownOptions {
+  /** Wait for the jobs to finish (default true). */
+  wait?: boolean;
+  /** Fail the jobs not started yet with CancelledError (default false). */
+  cancelFutures?: boolean;
+  /** With `wait`: after this many seconds (default 300, as CPython), terminate the workers and say so. */
+  timeout?: number;
+}
+
+type Fn = (...args: any[]) => unknown;
+
+/** A job submitted to an executor: its outcome, and a way to take it back. */
+export interface Submitted<T> {
+  readonly promise: Promise<T>;
+  /** Takes the job back if it has not started; false once it runs. */
+  cancel(): boolean;
+}
+
+/**
+ * A pool of worker threads.
+ *
+ * @example
+ * ```ts
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 4 });
+ * const n = await pool.submit((a: number, b: number) => a + b, 1, 2); // 3
+ * ```
+ */
+export class ThreadPoolExecutor {
+  readonly #pool: WorkerPool;
+  readonly maxWorkers: number;
+  #shutdown = false;
+
+  constructor(options: ThreadPoolExecutorOptions = {}) {
+    const maxWorkers = options.maxWorkers ?? Math.min(32, availableParallelism() + 4);
+    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) {
+      throw typeError(`maxWorkers must be a whole number of at least 1, got ${show(maxWorkers)}`);
+    }
+    const idleTimeout = checkSeconds(options.idleTimeout ?? 10, "idleTimeout", { negative: false });
+    this.maxWorkers = maxWorkers;
+    this.#pool = new WorkerPool({
+      maxWorkers,
+      idleTimeout,
+      resourceLimits: options.resourceLimits,
+      errorClasses,
+    });
+  }
+
+  /** Runs `fn(...args)` in a worker thread; resolves to its result. */
+  submit<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
+    return this._submit(fn, args, "submit()").promise as Promise<Awaited<ReturnType<F>>>;
+  }
+
+  /** @internal */
+  _submit(fn: unknown, args: unknown[], what: string): Submitted<unknown> {
+    const ref = _functionRef(fn, what);
+    if (this.#shutdown) {
+      throw new RuntimeError(`cannot schedule new futures after shutdown: ${what} needs an executor that is open`);
+    }
+    let job!: Job;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      job = this.#pool.submit(ref, args, resolve, reject);
+    });
+    return { promise, cancel: () => this.#pool.cancel(job) };
+  }
+
+  /**
+   * Runs `fn` on each item, in parallel; yields the results in order.
+   *
+   * @example
+   * ```ts
+   * for await (const square of pool.map((x: number) => x * x, [1, 2, 3])) console.log(square);
+   * ```
+   */
+  async *map<T, R>(fn: ((item: T) => R) | ModuleFunction<(item: T) => R>, items: Iterable<T>): AsyncGenerator<Awaited<R>> {
+    const submitted = [...items].map((item) => this._submit(fn, [item], "map()"));
+    try {
+      for (const s of submitted) yield (await s.promise) as Awaited<R>;
+    } finally {
+      for (const s of submitted) {
+        s.cancel();
+        s.promise.catch(() => {}); // Outcomes no one will read.
+      }
+    }
+  }
+
+  /**
+   * Stops taking jobs. With `wait` (the default), resolves once the jobs are
+   * done, terminating the workers after `timeout` seconds; then releases them.
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const { wait = true, cancelFutures = false, timeout = 300 } = options;
+    checkSeconds(timeout, "shutdown() timeout", { negative: false });
+    this.#shutdown = true;
+    if (cancelFutures) this.#pool.cancelQueued();
+    if (!wait) {
+      void this.#pool.drained().then(() => this.#pool.terminate(terminated));
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeout * 1000);
+    });
+    const finished = await Promise.race([this.#pool.drained().then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (finished) {
+      console.warn(
+        `asyncio-ts: the thread pool's jobs did not finish within ${timeout} seconds of shutdown; terminating its worker threads`,
+      );
+    }
+    await this.#pool.terminate(terminated);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+}
+
+function terminated(job: Job): WorkerError {
+  return new WorkerError(
+    `the worker thread running ${job.fn.name || "the function"} was terminated at shutdown: its finally blocks did not run`,
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * A function as something a worker thread can run: its source, or a
+ * reference to a module export.
+ *
+ * asyncio-ts's own (CPython's threads share the caller's objects). A worker
+ * shares no closures with its caller, so a function reaches it as
+ * self-contained source, compiled once per worker, or as an export that the
+ * worker imports (DESIGN.md section 5).
+ *
+ * @module
+ */
+
+import { show, typeError } from "../errors.js";
+import type { FunctionRef } from "./protocol.js";
+
+const BRAND = Symbol("asyncio-ts.moduleFunction");
+
+/** A function exported by a module, for a worker thread to import. See {@link moduleFunction}. */
+export interface ModuleFunction<F extends (...args: any[]) => unknown> {
+  readonly url: string;
+  readonly name: string;
+  /** Type only: the function's type. */
+  readonly [BRAND]?: F;
+}
+
+/**
+ * Names an exported function for `toThread` to run in a worker thread, which
+ * imports the module: the way to run a function that needs imports.
+ *
+ * @param url - The module, usually `import.meta.url` of the module that exports it.
+ * @param name - The export's name.
+ * @example
+ * ```ts
+ * // hash.ts
+ * import { createHash } from "node:crypto";
+ * export function sha256(text: string) { return createHash("sha256").update(text).digest("hex"); }
+ * export const sha256InThread = moduleFunction<typeof sha256>(import.meta.url, "sha256");
+ * // elsewhere
+ * const digest = await toThread(sha256InThread, "hello");
+ * ```
+ */
+export function moduleFunction<F extends (...args: any[]) => unknown>(url: string | URL, name: string): ModuleFunction<F> {
+  const href = url instanceof URL ? url.href : String(url);
+  if (!/^(file|data|node):/.test(href)) {
+    throw typeError(`moduleFunction() expects a module URL such as import.meta.url, got ${show(url)}`);
+  }
+  if (typeof name !== "string" || name === "") {
+    throw typeError(`moduleFunction() expects the export's name, got ${show(name)}`);
+  }
+  return Object.freeze({ url: href, name, [BRAND]: undefined }) as unknown as ModuleFunction<F>;
+}
+
+function isModuleFunction(value: unknown): value is ModuleFunction<(...args: any[]) => unknown> {
+  return value !== null && typeof value === "object" && BRAND in value;
+}
+
+/** @internal How a job names `fn`; throws a TypeError for what cannot run in a worker. */
+export function _functionRef(fn: unknown, what: string): FunctionRef {
+  if (isModuleFunction(fn)) return { kind: "module", url: fn.url, name: fn.name };
+  if (typeof fn !== "function") {
+    throw typeError(`${what} expects a function, got ${show(fn)}: pass the function itself, not its result`);
+  }
+  const source = Function.prototype.toString.call(fn);
+  const name = fn.name;
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    const bound = name.startsWith("bound ");
+    throw typeError(
+      `${what} cannot send ${bound ? "a bound" : "a native"} function (${name || "anonymous"}) to a worker thread: ` +
+        `wrap the call in a self-contained function, ${what.replace(/\(\)$/, "")}((x) => ..., x)`,
+    );
+  }
+  if (/^class\b/.test(source)) {
+    throw typeError(`${what} cannot run a class (${name}) in a worker thread: pass a function that uses it`);
+  }
+  return { kind: "source", source, name };
+}

@@ -1,0 +1,75 @@
+/**
+ * toThread() and runInExecutor(): run a function in a worker thread and
+ * await its result like anything else.
+ *
+ * Port of CPython 3.11 Lib/asyncio/threads.py `to_thread` and
+ * base_events.py `run_in_executor`. Differs: the function runs in a Node
+ * worker thread, so it must be self-contained (its source is sent) or a
+ * module export (see moduleFunction); arguments and results are
+ * structured-cloned; without a GIL, CPU-bound functions run in parallel.
+ * Cancelling the awaiting task raises CancelledError in it at once, as in
+ * CPython; a job not started yet is dropped, a running one finishes and its
+ * result is discarded.
+ *
+ * @module
+ */
+
+import { Future } from "../futures.js";
+import type { EventLoop } from "../loop/event-loop.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import type { ThreadPoolExecutor, Submitted } from "./executor.js";
+import type { ModuleFunction } from "./function-source.js";
+
+type Fn = (...args: any[]) => unknown;
+
+/** The Future of a job: cancelling it takes back the job if it has not started. */
+class ExecutorFuture<T> extends Future<T> {
+  _job: Submitted<unknown> | undefined = undefined;
+  override cancel(msg?: string): boolean {
+    if (!super.cancel(msg)) return false;
+    this._job?.cancel();
+    return true;
+  }
+}
+
+/** @internal */
+export function _runInExecutor(
+  loop: EventLoop,
+  executor: ThreadPoolExecutor | null | undefined,
+  fn: unknown,
+  args: unknown[],
+  what: string,
+): Future<unknown> {
+  const exec = executor ?? loop._defaultExecutorForJobs();
+  const submitted = exec._submit(fn, args, what);
+  const future = new ExecutorFuture<unknown>({ loop });
+  future._job = submitted;
+  submitted.promise.then(
+    (value) => {
+      if (!future.done()) future.setResult(value);
+    },
+    (err: unknown) => {
+      if (!future.done()) future.setException(err);
+    },
+  );
+  return future;
+}
+
+/**
+ * Runs `fn(...args)` in a worker thread of the loop's default executor and
+ * resolves to its result; the event loop stays free meanwhile, and CPU-bound
+ * functions run in parallel.
+ *
+ * @param fn - A self-contained function (it uses only its parameters and
+ *   globals), or a module export named with `moduleFunction()`.
+ * @throws {TypeError} for a native, bound or class function, or an argument that cannot be cloned.
+ * @throws {ReferenceError} from the worker when `fn` uses a variable of its scope (the message says what to do).
+ * @example
+ * ```ts
+ * const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2)); // calls itself by name: fine
+ * const [a, b] = await gather(toThread(fib, 30), toThread(fib, 31)); // two threads at once
+ * ```
+ */
+export function toThread<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+  return _runInExecutor(getRunningLoop(), null, fn, args, "toThread()") as Future<Awaited<ReturnType<F>>>;
+}

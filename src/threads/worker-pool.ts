@@ -1,0 +1,287 @@
+/**
+ * A pool of worker threads that run jobs one at a time each: started lazily,
+ * reused, released after sitting idle, and never keeping the process alive
+ * while idle.
+ *
+ * asyncio-ts's own, in the role of CPython's concurrent.futures
+ * ThreadPoolExecutor internals. A worker that dies while running a job (a
+ * crash, process.exit(), running out of memory) fails that job with a
+ * WorkerError saying which, and is replaced; other jobs are not lost.
+ *
+ * @module
+ */
+
+import { Worker, type ResourceLimits } from "node:worker_threads";
+import { CancelledError, WorkerError } from "../errors.js";
+import { type FunctionRef, type WorkerMessage, fromWire } from "./protocol.js";
+
+const ENTRY = new URL("./worker-entry.js", import.meta.url);
+
+/** @internal A job, from submission to outcome. */
+export interface Job {
+  readonly id: number;
+  readonly fn: FunctionRef;
+  readonly args: unknown[];
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+  state: "queued" | "running" | "done";
+}
+
+/** @internal */
+export interface PoolOptions {
+  maxWorkers: number;
+  idleTimeout: number;
+  resourceLimits: ResourceLimits | undefined;
+  errorClasses: ReadonlyMap<string, Function>;
+}
+
+class PoolWorker {
+  readonly worker: Worker;
+  job: Job | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  failure: unknown;
+
+  constructor(worker: Worker) {
+    this.worker = worker;
+  }
+}
+
+/** @internal */
+export class WorkerPool {
+  readonly #options: PoolOptions;
+  readonly #workers = new Set<PoolWorker>();
+  readonly #idle: PoolWorker[] = [];
+  readonly #queue: Job[] = [];
+  #queueHead = 0;
+  #nextId = 0;
+  #drained: (() => void) | undefined;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#workers.size;
+  }
+
+  /** Queues a job; the returned Job settles through its callbacks. */
+  submit(fn: FunctionRef, args: unknown[], resolve: (v: unknown) => void, reject: (e: unknown) => void): Job {
+    const job: Job = { id: ++this.#nextId, fn, args, resolve, reject, state: "queued" };
+    this.#queue.push(job);
+    this.#dispatch();
+    return job;
+  }
+
+  /** Takes a queued job back; false if it already runs or is done. */
+  cancel(job: Job): boolean {
+    if (job.state !== "queued") return false;
+    job.state = "done";
+    return true;
+  }
+
+  /** Fails every queued job with CancelledError (shutdown with cancelFutures). */
+  cancelQueued(): void {
+    for (let job = this.#take(); job !== undefined; job = this.#take()) {
+      job.state = "done";
+      job.reject(new CancelledError("the executor was shut down before the job started"));
+    }
+  }
+
+  /** Resolves once no job is queued or running. */
+  drained(): Promise<void> {
+    if (this.#busy() === 0 && this.#queuedCount() === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#drained = resolve));
+  }
+
+  /** Terminates every worker; jobs still running fail with `reason`. */
+  async terminate(reason: (job: Job) => unknown): Promise<void> {
+    const workers = [...this.#workers];
+    this.#workers.clear();
+    this.#idle.length = 0;
+    await Promise.all(
+      workers.map(async (w) => {
+        clearTimeout(w.idleTimer);
+        const job = w.job;
+        w.job = undefined;
+        if (job !== undefined && job.state === "running") {
+          job.state = "done";
+          job.reject(reason(job));
+        }
+        await w.worker.terminate();
+      }),
+    );
+  }
+
+  #busy(): number {
+    return this.#workers.size - this.#idle.length;
+  }
+
+  #queuedCount(): number {
+    let n = 0;
+    for (let i = this.#queueHead; i < this.#queue.length; i++) if (this.#queue[i]!.state === "queued") n++;
+    return n;
+  }
+
+  #take(): Job | undefined {
+    while (this.#queueHead < this.#queue.length) {
+      const job = this.#queue[this.#queueHead]!;
+      this.#queue[this.#queueHead++] = undefined as never;
+      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+        this.#queue.splice(0, this.#queueHead);
+        this.#queueHead = 0;
+      }
+      if (job.state === "queued") return job;
+    }
+    return undefined;
+  }
+
+  #dispatch(): void {
+    for (;;) {
+      let worker = this.#idle.pop();
+      if (worker === undefined && this.#workers.size >= this.#options.maxWorkers) return;
+      const job = this.#take();
+      if (job === undefined) {
+        if (worker !== undefined) this.#idle.push(worker);
+        this.#checkDrained();
+        return;
+      }
+      worker ??= this.#spawn();
+      this.#start(worker, job);
+    }
+  }
+
+  #start(w: PoolWorker, job: Job): void {
+    clearTimeout(w.idleTimer);
+    w.idleTimer = undefined;
+    w.job = job;
+    job.state = "running";
+    w.worker.ref();
+    try {
+      w.worker.postMessage({ type: "job", id: job.id, fn: job.fn, args: job.args });
+    } catch (err) {
+      // An argument structured clone cannot copy: say which.
+      w.job = undefined;
+      job.state = "done";
+      job.reject(cloneError(err, job));
+      this.#release(w);
+    }
+  }
+
+  #spawn(): PoolWorker {
+    const worker = new Worker(ENTRY, {
+      resourceLimits: this.#options.resourceLimits,
+      // The job's console output comes as messages, in order with results.
+      stdout: false,
+      stderr: false,
+    });
+    const w = new PoolWorker(worker);
+    this.#workers.add(w);
+    worker.on("message", (message: WorkerMessage) => this.#onMessage(w, message));
+    worker.on("error", (err) => {
+      w.failure = err;
+    });
+    worker.on("exit", (code) => this.#onExit(w, code));
+    return w;
+  }
+
+  #onMessage(w: PoolWorker, message: WorkerMessage): void {
+    if (message.type === "log") {
+      (message.stream === "stdout" ? process.stdout : process.stderr).write(message.text);
+      return;
+    }
+    const job = w.job;
+    if (job === undefined || job.id !== message.id) return;
+    w.job = undefined;
+    if (job.state === "running") {
+      job.state = "done";
+      if (message.ok) job.resolve(message.value);
+      else job.reject(fromWire(message.error, this.#options.errorClasses));
+    }
+    this.#release(w);
+  }
+
+  #release(w: PoolWorker): void {
+    if (!this.#workers.has(w)) return;
+    const job = this.#take();
+    if (job !== undefined) {
+      this.#start(w, job);
+      return;
+    }
+    this.#idle.push(w);
+    w.worker.unref();
+    w.idleTimer = setTimeout(() => this.#retire(w), this.#options.idleTimeout * 1000);
+    w.idleTimer.unref();
+    this.#checkDrained();
+  }
+
+  #retire(w: PoolWorker): void {
+    const i = this.#idle.indexOf(w);
+    if (i < 0) return;
+    this.#idle.splice(i, 1);
+    this.#workers.delete(w);
+    void w.worker.terminate();
+  }
+
+  #onExit(w: PoolWorker, code: number): void {
+    const known = this.#workers.delete(w);
+    const i = this.#idle.indexOf(w);
+    if (i >= 0) this.#idle.splice(i, 1);
+    clearTimeout(w.idleTimer);
+    const job = w.job;
+    w.job = undefined;
+    if (job !== undefined && job.state === "running") {
+      job.state = "done";
+      job.reject(exitError(job, code, w.failure));
+    }
+    if (known) this.#dispatch();
+    this.#checkDrained();
+  }
+
+  #checkDrained(): void {
+    if (this.#drained !== undefined && this.#busy() === 0 && this.#queuedCount() === 0) {
+      const done = this.#drained;
+      this.#drained = undefined;
+      done();
+    }
+  }
+}
+
+function jobName(job: Job): string {
+  return job.fn.name || "the function";
+}
+
+function exitError(job: Job, code: number, failure: unknown): WorkerError {
+  const name = jobName(job);
+  if ((failure as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+    return new WorkerError(`the worker thread running ${name} ran out of memory (resourceLimits): give it more, or use less`, {
+      cause: failure,
+    });
+  }
+  if (failure !== undefined) {
+    return new WorkerError(`the worker thread running ${name} crashed: ${String((failure as Error).message ?? failure)}`, {
+      cause: failure,
+    });
+  }
+  return new WorkerError(
+    `the worker thread running ${name} exited with code ${code}: did the function call process.exit()? Return or throw instead`,
+  );
+}
+
+function cloneError(err: unknown, job: Job): TypeError {
+  let position = -1;
+  for (let i = 0; i < job.args.length; i++) {
+    try {
+      structuredClone(job.args[i]);
+    } catch {
+      position = i;
+      break;
+    }
+  }
+  const which = position >= 0 ? `argument ${position + 1} of ${jobName(job)}` : `an argument of ${jobName(job)}`;
+  const e = new TypeError(
+    `${which} cannot be sent to a worker thread: ${String((err as Error).message).replace(/\.$/, "")}; pass plain data (structured-cloneable), not functions or class instances with behaviour`,
+    { cause: err },
+  );
+  Object.defineProperty(e, "code", { value: "ERR_ASYNCIO_NOT_CLONEABLE", enumerable: true });
+  return e;
+}

@@ -1,0 +1,287 @@
+import { describe, it, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+import {
+  CancelledError,
+  RuntimeError,
+  ThreadPoolExecutor,
+  WorkerError,
+  createTask,
+  gather,
+  getRunningLoop,
+  moduleFunction,
+  registerErrorClass,
+  run,
+  sleep,
+  toThread,
+} from "asyncio-ts";
+// build/test/threads/ -> the package root.
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+const fixtures = new URL("test/fixtures/", `file://${root}`);
+const { QuotaError } = (await import(new URL("thread-functions.js", fixtures).href)) as {
+  QuotaError: new (message: string) => Error;
+};
+
+describe("toThread()", () => {
+  // Ported from test_threads.py: ToThreadTests.test_to_thread
+  it("runs the function in a worker thread and resolves to its result", async () => {
+    const result = await run(() => toThread((xs: number[]) => xs.reduce((a, b) => a + b, 0), [40, 2]));
+    assert.equal(result, 42);
+  });
+
+  // Ported from test_threads.py: ToThreadTests.test_to_thread_exception
+  it("rejects with the error the function threw, of the same class", async () => {
+    await assert.rejects(
+      run(() =>
+        toThread(() => {
+          throw new TypeError("test");
+        }),
+      ),
+      (err: unknown) => err instanceof TypeError && err.message === "test",
+    );
+  });
+
+  // Ported from test_threads.py: ToThreadTests.test_to_thread_once
+  it("calls the function once", async () => {
+    const calls = new Int32Array(new SharedArrayBuffer(4));
+    await run(() => toThread((c: Int32Array) => void Atomics.add(c, 0, 1), calls));
+    assert.equal(Atomics.load(calls, 0), 1);
+  });
+
+  // Ported from test_threads.py: ToThreadTests.test_to_thread_concurrent
+  it("runs ten calls gathered, each once", async () => {
+    const calls = new Int32Array(new SharedArrayBuffer(4));
+    await run(async () => {
+      const bump = (c: Int32Array): void => void Atomics.add(c, 0, 1);
+      await gather(...Array.from({ length: 10 }, () => toThread(bump, calls)));
+    });
+    assert.equal(Atomics.load(calls, 0), 10);
+  });
+
+  // Ported from test_threads.py: ToThreadTests.test_to_thread_args_kwargs
+  it("passes the arguments through", async () => {
+    const result = await run(() => toThread((...args: unknown[]) => args, "test", { something: true }, [1, 2]));
+    assert.deepEqual(result, ["test", { something: true }, [1, 2]]);
+  });
+
+  it("keeps the loop free while the function blocks: the loop's code releases the blocked worker", async () => {
+    // The worker blocks until main's code, which runs only if the loop is
+    // free, sets the flag; if toThread blocked the loop, the worker would
+    // time out (20 s, a safety net) and say so.
+    const state = new Int32Array(new SharedArrayBuffer(8)); // [started, released]
+    const outcome = await run(async () => {
+      const blocked = toThread((s: Int32Array) => {
+        Atomics.store(s, 0, 1);
+        return Atomics.wait(s, 1, 0, 20_000);
+      }, state);
+      while (Atomics.load(state, 0) === 0) await sleep(0.001); // The loop runs while the worker blocks.
+      Atomics.store(state, 1, 1);
+      Atomics.notify(state, 1);
+      return await blocked;
+    });
+    assert.equal(outcome, "ok");
+  });
+
+  it("runs CPU-bound calls on several threads at once", async () => {
+    // Two calls that each wait for the other to start: they can only both
+    // finish if two threads run them at the same time.
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    const meet = (s: Int32Array): string => {
+      Atomics.add(s, 0, 1);
+      Atomics.notify(s, 0);
+      const deadline = Date.now() + 20_000;
+      while (Atomics.load(s, 0) < 2) {
+        if (Date.now() > deadline) return "alone";
+        Atomics.wait(s, 0, Atomics.load(s, 0), 100);
+      }
+      return "met";
+    };
+    const results = await run(() => gather(toThread(meet, started), toThread(meet, started)));
+    assert.deepEqual(results, ["met", "met"]);
+  });
+
+  it("runs a module export named with moduleFunction(), which may import what it needs", async () => {
+    const sha256 = moduleFunction<(text: string) => string>(new URL("thread-functions.js", fixtures), "sha256");
+    const digest = await run(() => toThread(sha256, "hello"));
+    assert.equal(digest, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  });
+
+  it("brings errors back with class, message, cause, own properties, AggregateError.errors and the worker's stack", async () => {
+    const err = await run(async () => {
+      try {
+        await toThread(() => {
+          const inner = new RangeError("root cause");
+          const e = new AggregateError([inner, new Error("second")], "many failed", { cause: inner });
+          (e as AggregateError & { retry: number }).retry = 3;
+          throw e;
+        });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    });
+    assert.ok(err instanceof AggregateError);
+    assert.equal(err.message, "many failed");
+    assert.equal((err as AggregateError & { retry: number }).retry, 3);
+    assert.ok(err.cause instanceof RangeError);
+    assert.equal((err.cause as RangeError).message, "root cause");
+    assert.equal(err.errors.length, 2);
+    assert.ok(err.errors[0] instanceof RangeError);
+    assert.equal((err.errors[1] as Error).message, "second");
+    assert.match(err.stack ?? "", /many failed/);
+  });
+
+  it("gives a registered error class back, so instanceof holds", async () => {
+    registerErrorClass(QuotaError);
+    const fail = moduleFunction<(limit: number) => never>(new URL("thread-functions.js", fixtures), "failWithQuota");
+    await assert.rejects(
+      run(() => toThread(fail, 10)),
+      (err: unknown) =>
+        err instanceof QuotaError && err.name === "QuotaError" && err.message === "over 10" && (err as Error & { limit: number }).limit === 10,
+    );
+  });
+
+  it("says which captured variable a function uses and what to do instead", async () => {
+    const factor = 3;
+    await assert.rejects(
+      run(() => toThread((x: number) => x * factor, 2)),
+      (err: unknown) =>
+        err instanceof ReferenceError &&
+        /^factor is not defined: /.test(err.message) &&
+        /pass factor as an argument/.test(err.message) &&
+        /moduleFunction\(import\.meta\.url/.test(err.message),
+    );
+  });
+
+  it("refuses native, bound and class functions, and non-functions, with a TypeError that says what to do", async () => {
+    await run(async () => {
+      for (const [fn, pattern] of [
+        [Math.max, /cannot send a native function \(max\)/],
+        [function f(this: unknown) {}.bind(null), /cannot send a bound function/],
+        [class Thing {}, /cannot run a class \(Thing\)/],
+        [42, /expects a function, got 42/],
+      ] as const) {
+        assert.throws(() => toThread(fn as () => void), (err: unknown) => err instanceof TypeError && pattern.test(err.message));
+      }
+    });
+  });
+
+  it("names the argument that cannot be cloned", async () => {
+    await assert.rejects(
+      run(() => toThread((_a: number, _b: () => void) => 1, 1, () => {})),
+      (err: unknown) =>
+        err instanceof TypeError &&
+        (err as TypeError & { code: string }).code === "ERR_ASYNCIO_NOT_CLONEABLE" &&
+        /^argument 2 of /.test(err.message),
+    );
+  });
+
+  it("fails a call whose worker calls process.exit() with WorkerError, and the pool goes on", async () => {
+    await run(async () => {
+      await assert.rejects(
+        Promise.resolve(toThread(() => process.exit(3))),
+        (err: unknown) => err instanceof WorkerError && /exited with code 3/.test(err.message),
+      );
+      assert.equal(await toThread((x: number) => x + 1, 1), 2);
+    });
+  });
+
+  it("fails a call whose worker crashes with an uncaught error with WorkerError, and other calls are not lost", async () => {
+    await run(async () => {
+      const crash = toThread(() => {
+        setTimeout(() => {
+          throw new Error("async boom");
+        });
+        return new Promise(() => {});
+      });
+      const fine = toThread((x: number) => x * 2, 21);
+      await assert.rejects(Promise.resolve(crash), (err: unknown) => err instanceof WorkerError && /crashed: async boom/.test(err.message));
+      assert.equal(await fine, 42);
+    });
+  });
+
+  it("cancelling the awaiting task raises CancelledError in it at once; the running job finishes, its result dropped", async () => {
+    const state = new Int32Array(new SharedArrayBuffer(8));
+    await run(async () => {
+      const job = (s: Int32Array): string => {
+        Atomics.store(s, 0, 1); // started
+        Atomics.notify(s, 0);
+        Atomics.wait(s, 1, 0, 20_000); // until released
+        return "dropped";
+      };
+      const task = createTask(() => toThread(job, state));
+      while (Atomics.load(state, 0) === 0) await sleep(0.001);
+      task.cancel();
+      await assert.rejects(Promise.resolve(task), CancelledError);
+      assert.equal(task.cancelled(), true);
+      Atomics.store(state, 1, 1);
+      Atomics.notify(state, 1);
+      // The pool is healthy after: a new call runs.
+      assert.equal(await toThread(() => "next"), "next");
+    });
+  });
+
+  it("refuses new calls after the default executor was shut down, with RuntimeError", async () => {
+    await run(async () => {
+      await getRunningLoop().shutdownDefaultExecutor();
+      assert.throws(() => toThread(() => 1), (err: unknown) => err instanceof RuntimeError && /shutdown/.test(err.message));
+    });
+  });
+
+  it("leaves nothing that keeps the process alive: a script using threads exits by itself", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ["test/fixtures/to-thread-exit.js"], {
+      cwd: root,
+      timeout: 30_000,
+    });
+    assert.deepEqual(stdout.trim().split("\n"), ["42", "42"]);
+  });
+});
+
+describe("ThreadPoolExecutor", () => {
+  const pools: ThreadPoolExecutor[] = [];
+  after(async () => {
+    await Promise.all(pools.map((p) => p.shutdown()));
+  });
+
+  it("submit() resolves to the result; map() yields results in order", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+    pools.push(pool);
+    assert.equal(pool.maxWorkers, 2);
+    assert.equal(await pool.submit((a: number, b: number) => a + b, 1, 2), 3);
+    const squares: number[] = [];
+    for await (const sq of pool.map((x: number) => x * x, [1, 2, 3, 4])) squares.push(sq);
+    assert.deepEqual(squares, [1, 4, 9, 16]);
+  });
+
+  it("shutdown({ cancelFutures: true }) fails the jobs not started with CancelledError and finishes the running one", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const running = pool.submit((g: Int32Array) => {
+      Atomics.wait(g, 0, 0, 20_000);
+      return "ran";
+    }, gate);
+    const queued = pool.submit(() => "never");
+    const closing = pool.shutdown({ cancelFutures: true });
+    await assert.rejects(queued, CancelledError);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    assert.equal(await running, "ran");
+    await closing;
+    assert.throws(() => pool.submit(() => 1), (err: unknown) => err instanceof RuntimeError && /after shutdown/.test(err.message));
+  });
+
+  it("fails a call that runs out of memory (resourceLimits) with WorkerError saying so", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 16 } });
+    pools.push(pool);
+    await assert.rejects(
+      pool.submit(() => {
+        const hog: number[][] = [];
+        for (;;) hog.push(new Array(1_000_000).fill(1));
+      }),
+      (err: unknown) => err instanceof WorkerError && /ran out of memory/.test(err.message),
+    );
+    assert.equal(await pool.submit(() => "after"), "after");
+  });
+});
