@@ -17,12 +17,17 @@ export type FunctionRef =
   | { readonly kind: "source"; readonly source: string; readonly name: string }
   | { readonly kind: "module"; readonly url: string; readonly name: string };
 
-/** Pool → worker: run a job. */
+/** A job: run `fn(...args)`. */
 export interface JobMessage {
-  readonly type: "job";
   readonly id: number;
   readonly fn: FunctionRef;
   readonly args: unknown[];
+}
+
+/** Pool → worker: jobs to run in order. Several go in one message when calls come in bursts. */
+export interface JobsMessage {
+  readonly type: "jobs";
+  readonly jobs: JobMessage[];
 }
 
 /** Worker → pool: a job's outcome. */
@@ -37,7 +42,13 @@ export interface LogMessage {
   readonly text: string;
 }
 
-export type WorkerMessage = ResultMessage | LogMessage;
+/** Worker → pool: results and console lines, in the order they happened. */
+export interface BatchMessage {
+  readonly type: "batch";
+  readonly items: (ResultMessage | LogMessage)[];
+}
+
+export type WorkerMessage = BatchMessage;
 
 /** A thrown value on the wire: an error, or any other cloneable value. */
 export type WireThrown = { readonly error: WireError } | { readonly value: unknown };

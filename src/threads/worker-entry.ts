@@ -1,29 +1,65 @@
 /**
- * The program each pool worker runs: it takes jobs, runs their function and
- * sends back the result or the error, one job at a time.
+ * The program each pool worker runs: it takes jobs, runs them one after the
+ * other, and sends back results and console output in the order they
+ * happened.
  *
  * asyncio-ts's own. A function given as source is compiled once per worker
- * and cached; a module export is imported once. console output of the job's
- * code is sent through the same port as results, so the caller's terminal
- * shows it in order, before the result it led to (Node forwards a worker's
- * own stdout asynchronously, which could print it after later main-thread
- * output).
+ * and cached; a module export is imported once. Jobs arrive in batches and
+ * results leave in batches (flushed when the worker runs out of jobs, or
+ * every millisecond of work), so a burst of small calls costs a few messages,
+ * not two per call. console output of the job's code travels in the same
+ * batches, so the caller's terminal shows it in order, before the result it
+ * led to (Node forwards a worker's own stdout asynchronously, which could
+ * print it after later main-thread output).
  *
  * @module
  */
 
 import { parentPort } from "node:worker_threads";
 import { format } from "node:util";
-import { type FunctionRef, type JobMessage, type WorkerMessage, toWire } from "./protocol.js";
+import { performance } from "node:perf_hooks";
+import { type FunctionRef, type JobMessage, type JobsMessage, type LogMessage, type ResultMessage, toWire } from "./protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("asyncio-ts worker-entry.js runs inside a worker thread of the pool");
 
 type Fn = (...args: unknown[]) => unknown;
 const cache = new Map<string, Fn>();
+const queue: JobMessage[] = [];
+let outbox: (ResultMessage | LogMessage)[] = [];
+let draining = false;
+let flushScheduled = false;
 
-function send(message: WorkerMessage): void {
-  port!.postMessage(message);
+function flush(): void {
+  flushScheduled = false;
+  if (outbox.length === 0) return;
+  const items = outbox;
+  outbox = [];
+  try {
+    port!.postMessage({ type: "batch", items });
+  } catch {
+    // A result that cannot be cloned: send each alone, replacing the bad ones.
+    for (const item of items) {
+      try {
+        port!.postMessage({ type: "batch", items: [item] });
+      } catch (err) {
+        if (item.type !== "result") continue;
+        const message = `the result of the job cannot be sent back from the worker thread: ${String(
+          (err as Error).message,
+        ).replace(/\.$/, "")}; return plain data (structured-cloneable)`;
+        port!.postMessage({
+          type: "batch",
+          items: [{ type: "result", id: item.id, ok: false, error: toWire(new TypeError(message)) }],
+        });
+      }
+    }
+  }
+}
+
+function scheduleFlush(): void {
+  if (draining || flushScheduled) return;
+  flushScheduled = true;
+  queueMicrotask(flush);
 }
 
 for (const [method, stream] of [
@@ -33,8 +69,13 @@ for (const [method, stream] of [
   ["warn", "stderr"],
   ["error", "stderr"],
 ] as const) {
-  console[method] = (...args: unknown[]): void => send({ type: "log", stream, text: format(...args) + "\n" });
+  console[method] = (...args: unknown[]): void => {
+    outbox.push({ type: "log", stream, text: format(...args) + "\n" });
+    scheduleFlush();
+  };
 }
+// A job that calls process.exit(): what it printed still reaches the caller.
+process.on("exit", flush);
 
 function compile(source: string): Fn {
   // A function expression, an arrow, or a method written in shorthand.
@@ -83,21 +124,34 @@ function explain(err: unknown, ref: FunctionRef): unknown {
   return err;
 }
 
-port.on("message", async (job: JobMessage) => {
-  let value: unknown;
+async function runJob(job: JobMessage): Promise<void> {
   try {
-    const fn = await resolve(job.fn);
-    value = await fn(...job.args);
+    const fn = cache.get(job.fn.kind === "source" ? job.fn.source : `${job.fn.url}#${job.fn.name}`) ?? (await resolve(job.fn));
+    let value = fn(...job.args);
+    if (value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function") {
+      value = await value;
+    }
+    outbox.push({ type: "result", id: job.id, ok: true, value });
   } catch (err) {
-    send({ type: "result", id: job.id, ok: false, error: toWire(explain(err, job.fn)) });
-    return;
+    outbox.push({ type: "result", id: job.id, ok: false, error: toWire(explain(err, job.fn)) });
   }
-  try {
-    send({ type: "result", id: job.id, ok: true, value });
-  } catch (err) {
-    const message = `the result of ${job.fn.name || "the function"} cannot be sent back from the worker thread: ${
-      (err as Error).message
-    }; return plain data (structured-cloneable)`;
-    send({ type: "result", id: job.id, ok: false, error: toWire(new TypeError(message)) });
+}
+
+async function drain(): Promise<void> {
+  draining = true;
+  let since = performance.now();
+  while (queue.length > 0) {
+    await runJob(queue.shift()!);
+    if (queue.length === 0 || performance.now() - since > 1) {
+      flush();
+      since = performance.now();
+    }
   }
+  draining = false;
+  flush();
+}
+
+port.on("message", (message: JobsMessage) => {
+  for (const job of message.jobs) queue.push(job);
+  if (!draining) void drain();
 });

@@ -1,7 +1,10 @@
 /**
- * A pool of worker threads that run jobs one at a time each: started lazily,
- * reused, released after sitting idle, and never keeping the process alive
- * while idle.
+ * A pool of worker threads: started lazily, reused, released after sitting
+ * idle, and never keeping the process alive while idle. A job goes to an
+ * idle worker first; when every worker is busy and more jobs wait than there
+ * are workers (a burst of small calls), jobs are also queued at the least
+ * loaded workers, and the jobs sent to one worker in the same tick travel in
+ * one message, so throughput does not pay a round trip per call.
  *
  * asyncio-ts's own, in the role of CPython's concurrent.futures
  * ThreadPoolExecutor internals. A worker that dies while running a job (a
@@ -13,9 +16,11 @@
 
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { CancelledError, WorkerError } from "../errors.js";
-import { type FunctionRef, type WorkerMessage, fromWire } from "./protocol.js";
+import { type FunctionRef, type JobMessage, type WorkerMessage, fromWire } from "./protocol.js";
 
 const ENTRY = new URL("./worker-entry.js", import.meta.url);
+// Jobs queued at one busy worker at most, when a burst waits.
+const PIPELINE_DEPTH = 16;
 
 /** @internal A job, from submission to outcome. */
 export interface Job {
@@ -37,7 +42,9 @@ export interface PoolOptions {
 
 class PoolWorker {
   readonly worker: Worker;
-  job: Job | undefined;
+  /** Jobs sent, in the order the worker runs them; the first one runs. */
+  readonly pending: Job[] = [];
+  outbox: JobMessage[] = [];
   idleTimer: NodeJS.Timeout | undefined;
   failure: unknown;
 
@@ -101,9 +108,8 @@ export class WorkerPool {
     await Promise.all(
       workers.map(async (w) => {
         clearTimeout(w.idleTimer);
-        const job = w.job;
-        w.job = undefined;
-        if (job !== undefined && job.state === "running") {
+        for (const job of w.pending.splice(0)) {
+          if (job.state !== "running") continue;
           job.state = "done";
           job.reject(reason(job));
         }
@@ -136,35 +142,67 @@ export class WorkerPool {
   }
 
   #dispatch(): void {
-    for (;;) {
-      let worker = this.#idle.pop();
-      if (worker === undefined && this.#workers.size >= this.#options.maxWorkers) return;
+    while (this.#queueHead < this.#queue.length) {
+      const worker =
+        this.#idle.pop() ?? (this.#workers.size < this.#options.maxWorkers ? this.#spawn() : this.#pipelineTarget());
+      if (worker === undefined) return;
       const job = this.#take();
       if (job === undefined) {
-        if (worker !== undefined) this.#idle.push(worker);
-        this.#checkDrained();
-        return;
+        if (worker.pending.length === 0) this.#toIdle(worker);
+        break;
       }
-      worker ??= this.#spawn();
-      this.#start(worker, job);
+      this.#send(worker, job);
     }
+    this.#checkDrained();
   }
 
-  #start(w: PoolWorker, job: Job): void {
+  // A busy worker to queue one more job at, when more jobs wait than there
+  // are workers: the least loaded, below the pipeline depth.
+  #pipelineTarget(): PoolWorker | undefined {
+    if (this.#queue.length - this.#queueHead <= this.#workers.size) return undefined;
+    let best: PoolWorker | undefined;
+    for (const w of this.#workers) {
+      if (w.pending.length < PIPELINE_DEPTH && (best === undefined || w.pending.length < best.pending.length)) best = w;
+    }
+    return best;
+  }
+
+  #send(w: PoolWorker, job: Job): void {
     clearTimeout(w.idleTimer);
     w.idleTimer = undefined;
-    w.job = job;
     job.state = "running";
-    w.worker.ref();
-    try {
-      w.worker.postMessage({ type: "job", id: job.id, fn: job.fn, args: job.args });
-    } catch (err) {
-      // An argument structured clone cannot copy: say which.
-      w.job = undefined;
-      job.state = "done";
-      job.reject(cloneError(err, job));
-      this.#release(w);
+    w.pending.push(job);
+    if (w.outbox.length === 0) {
+      w.worker.ref();
+      queueMicrotask(() => this.#flush(w));
     }
+    w.outbox.push({ id: job.id, fn: job.fn, args: job.args });
+  }
+
+  #flush(w: PoolWorker): void {
+    const jobs = w.outbox;
+    w.outbox = [];
+    if (jobs.length === 0 || !this.#workers.has(w)) return;
+    try {
+      w.worker.postMessage({ type: "jobs", jobs });
+      return;
+    } catch {
+      // An argument structured clone cannot copy: send the jobs one by one,
+      // and fail the ones that cannot go.
+    }
+    for (const message of jobs) {
+      try {
+        w.worker.postMessage({ type: "jobs", jobs: [message] });
+      } catch (err) {
+        const i = w.pending.findIndex((job) => job.id === message.id);
+        const [job] = w.pending.splice(i, 1);
+        if (job !== undefined && job.state === "running") {
+          job.state = "done";
+          job.reject(cloneError(err, job));
+        }
+      }
+    }
+    if (w.pending.length === 0) this.#release(w);
   }
 
   #spawn(): PoolWorker {
@@ -185,33 +223,39 @@ export class WorkerPool {
   }
 
   #onMessage(w: PoolWorker, message: WorkerMessage): void {
-    if (message.type === "log") {
-      (message.stream === "stdout" ? process.stdout : process.stderr).write(message.text);
-      return;
+    for (const item of message.items) {
+      if (item.type === "log") {
+        (item.stream === "stdout" ? process.stdout : process.stderr).write(item.text);
+        continue;
+      }
+      const i = w.pending.findIndex((job) => job.id === item.id);
+      if (i < 0) continue;
+      const [job] = w.pending.splice(i, 1);
+      if (job!.state !== "running") continue; // Taken back meanwhile: the result is dropped.
+      job!.state = "done";
+      if (item.ok) job!.resolve(item.value);
+      else job!.reject(fromWire(item.error, this.#options.errorClasses));
     }
-    const job = w.job;
-    if (job === undefined || job.id !== message.id) return;
-    w.job = undefined;
-    if (job.state === "running") {
-      job.state = "done";
-      if (message.ok) job.resolve(message.value);
-      else job.reject(fromWire(message.error, this.#options.errorClasses));
-    }
-    this.#release(w);
+    if (w.pending.length === 0) this.#release(w);
   }
 
   #release(w: PoolWorker): void {
     if (!this.#workers.has(w)) return;
     const job = this.#take();
     if (job !== undefined) {
-      this.#start(w, job);
+      this.#send(w, job);
+      this.#dispatch();
       return;
     }
+    this.#toIdle(w);
+    this.#checkDrained();
+  }
+
+  #toIdle(w: PoolWorker): void {
     this.#idle.push(w);
     w.worker.unref();
     w.idleTimer = setTimeout(() => this.#retire(w), this.#options.idleTimeout * 1000);
     w.idleTimer.unref();
-    this.#checkDrained();
   }
 
   #retire(w: PoolWorker): void {
@@ -227,12 +271,16 @@ export class WorkerPool {
     const i = this.#idle.indexOf(w);
     if (i >= 0) this.#idle.splice(i, 1);
     clearTimeout(w.idleTimer);
-    const job = w.job;
-    w.job = undefined;
-    if (job !== undefined && job.state === "running") {
-      job.state = "done";
-      job.reject(exitError(job, code, w.failure));
+    // The first pending job was running; the others had not started: they
+    // go back to the front of the queue, for another worker.
+    const [running, ...notStarted] = w.pending.splice(0);
+    if (running !== undefined && running.state === "running") {
+      running.state = "done";
+      running.reject(exitError(running, code, w.failure));
     }
+    const requeue = notStarted.filter((job) => job.state === "running");
+    for (const job of requeue) job.state = "queued";
+    this.#queue.splice(this.#queueHead, 0, ...requeue);
     if (known) this.#dispatch();
     this.#checkDrained();
   }

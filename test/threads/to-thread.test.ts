@@ -272,6 +272,22 @@ describe("ThreadPoolExecutor", () => {
     assert.throws(() => pool.submit(() => 1), (err: unknown) => err instanceof RuntimeError && /after shutdown/.test(err.message));
   });
 
+  it("runs a burst of many small calls, more than the workers, each once and with its own result", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+    pools.push(pool);
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => pool.submit((x: number) => x * 2, i)));
+    assert.deepEqual(results, Array.from({ length: 500 }, (_, i) => i * 2));
+  });
+
+  it("when a worker dies, the calls queued behind its job go to a new worker, not lost", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    pools.push(pool);
+    const dies = pool.submit(() => process.exit(1));
+    const next = [pool.submit(() => "b"), pool.submit(() => "c"), pool.submit(() => "d")];
+    await assert.rejects(dies, (err: unknown) => err instanceof WorkerError && /exited with code 1/.test(err.message));
+    assert.deepEqual(await Promise.all(next), ["b", "c", "d"]);
+  });
+
   it("fails a call that runs out of memory (resourceLimits) with WorkerError saying so", async () => {
     const pool = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 16 } });
     pools.push(pool);
