@@ -36,7 +36,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ThreadPoolExecutor, gather, getRunningLoop, run, toThread } from "asyncio-ts";
-import Piscina from "piscina";
+import { Piscina } from "piscina";
 import Tinypool from "tinypool";
 import { REPEATS, WARMUP, type Sample, emit, measure, perOp, round } from "./harness.js";
 

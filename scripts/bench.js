@@ -30,12 +30,17 @@ const flags = {
   "sleep.bench.js": ["--expose-gc"],
   "as-completed.bench.js": ["--expose-gc"],
   "memory.bench.js": ["--expose-gc"],
+  "to-thread.bench.js": ["--expose-gc"],
 };
 
 // ---- docs/benchmarks.md ------------------------------------------------------
 
-function unit(metric) {
-  return { us_per_op: "µs/task", median_ms: "ms", overhead_ms: "ms overhead", bytes_per_op: "bytes/task" }[metric] ?? metric;
+// What one operation is, where it is not a task.
+const ops = { "to-thread-latency": "call", "to-thread-throughput": "call" };
+
+function unit(metric, bench) {
+  const op = ops[bench] ?? "task";
+  return { us_per_op: `µs/${op}`, median_ms: "ms", overhead_ms: "ms overhead", bytes_per_op: `bytes/${op}` }[metric] ?? metric;
 }
 
 const titles = {
@@ -45,6 +50,9 @@ const titles = {
   "as-completed": "asCompleted() over 10,000 tasks that sleep 0-10 ms",
   "as-completed-sleep0": "asCompleted() over 10,000 tasks that sleep(0)",
   memory: "Heap per pending task: 100,000 tasks each awaiting a never-resolved Future",
+  "to-thread-latency": "Round trip of a trivial function to a worker thread, one call at a time",
+  "to-thread-throughput": "20,000 calls of a trivial function in flight at once",
+  "to-thread-cpu": "CPU-bound speedup: 8 calls of a ~0.2 s pure function on the pool vs the main thread",
 };
 
 const notes = {
@@ -110,7 +118,7 @@ function renderDoc(rows) {
     const mine = rows.filter((r) => r.bench === bench);
     const metric = mine[0].metric;
     out.push(`## ${bench}: ${titles[bench] ?? bench}`, "");
-    out.push(`${notes[bench] ? notes[bench] + " " : ""}Figures in ${unit(metric)}.`, "");
+    out.push(`${notes[bench] ? notes[bench] + " " : ""}Figures in ${unit(metric, bench)}.`, "");
     out.push(
       `| Variant | ${nodes.map((n) => `Node ${n} | ratio`).join(" | ")} |`,
       `| --- | ${nodes.map(() => "---: | ---:").join(" | ")} |`,
@@ -126,6 +134,17 @@ function renderDoc(rows) {
       out.push(`| ${variant} | ${cells.join(" | ")} |`);
     }
     out.push("");
+    // Rows that carry a speedup (to-thread-cpu): say it per Node, with the cores.
+    const fast = mine.filter((r) => typeof r.speedup === "number");
+    if (fast.length > 0) {
+      const per = nodes.map((node) => {
+        const on = fast.filter((r) => r.node === node);
+        const cores = mine.find((r) => r.node === node)?.params?.cores;
+        const list = on.map((r) => `${r.baseline ? r.variant.split(" ").slice(0, 2).join(" ") : "asyncio-ts"} ${r.speedup}x`);
+        return `Node ${node}${cores ? ` (${cores} cores)` : ""}: ${list.join(", ")}`;
+      });
+      out.push(`Speedup (one after another / in parallel): ${per.join("; ")}.`, "");
+    }
   }
   return out.join("\n");
 }
@@ -183,6 +202,45 @@ function targets(rows) {
   const m = subject("memory");
   list.push(
     judge("memory: <= 800 bytes heap per pending task", m?.bytes_per_op ? m.bytes_per_op <= 800 : undefined, m ? `${m.bytes_per_op} bytes/task` : "–"),
+  );
+  // Worker threads (issue 3).
+  const lat = subject("to-thread-latency");
+  const latRaw = find("to-thread-latency", (r) => r.variant.startsWith("raw worker_threads"));
+  const latSubmit = find("to-thread-latency", (r) => r.variant.includes("ThreadPoolExecutor"));
+  list.push(
+    judge(
+      "toThread latency: <= 1.2x raw worker_threads postMessage",
+      lat?.us_per_op && latRaw?.us_per_op ? lat.us_per_op <= 1.2 * latRaw.us_per_op : undefined,
+      lat && latRaw
+        ? `${lat.us_per_op} vs ${latRaw.us_per_op} µs/call (${round(lat.us_per_op / latRaw.us_per_op)}x raw)` +
+            (latSubmit?.us_per_op ? `; submit ${latSubmit.us_per_op} µs/call (${round(latSubmit.us_per_op / latRaw.us_per_op)}x raw)` : "")
+        : "–",
+    ),
+  );
+  const thr = subject("to-thread-throughput");
+  const thrPiscina = find("to-thread-throughput", (r) => r.variant.startsWith("piscina"));
+  const thrRaw = find("to-thread-throughput", (r) => r.variant.startsWith("raw worker_threads pipelined"));
+  list.push(
+    judge(
+      "toThread throughput: >= 3x piscina's",
+      thr?.us_per_op && thrPiscina?.us_per_op ? thr.us_per_op * 3 <= thrPiscina.us_per_op : undefined,
+      thr && thrPiscina
+        ? `${thr.us_per_op} vs ${thrPiscina.us_per_op} µs/call (${round(thrPiscina.us_per_op / thr.us_per_op)}x piscina's calls/s` +
+            (thrRaw?.us_per_op ? `; raw pipelined ${round(thrPiscina.us_per_op / thrRaw.us_per_op)}x)` : ")")
+        : "–",
+    ),
+  );
+  const cpu = subject("to-thread-cpu");
+  const cores = cpu?.params?.cores;
+  const cpyCpu = find("to-thread-cpu", (r) => r.variant.startsWith("CPython") && typeof r.speedup === "number");
+  list.push(
+    judge(
+      "toThread CPU-bound speedup: >= 0.9 x cores",
+      typeof cpu?.speedup === "number" && cores ? cpu.speedup >= 0.9 * cores : undefined,
+      cpu && cores
+        ? `${cpu.speedup}x on ${cores} cores (needs ${round(0.9 * cores)}x)${cpyCpu ? `; CPython to_thread ${cpyCpu.speedup}x` : ""}`
+        : "–",
+    ),
   );
   return list;
 }
@@ -250,7 +308,7 @@ for (const { bin, version } of binaries) {
       lines.push(row);
       const value = row[row.metric];
       const ratio = row.ratio === null ? "" : `  ratio ${row.ratio}`;
-      console.error(`  ${row.variant}: ${value ?? row.error} ${unit(row.metric)}${ratio}`);
+      console.error(`  ${row.variant}: ${value ?? row.error} ${unit(row.metric, row.bench)}${ratio}`);
     }
     if (result.status !== 0) {
       console.error(`# ${file} failed on Node ${version} (exit ${result.status})`);

@@ -58,7 +58,14 @@ export {
   type ShutdownOptions,
   type Submitted,
 } from "./threads/executor.js";
-export { moduleFunction, type ModuleFunction } from "./threads/function-source.js";
+export {
+  moduleFunction,
+  cancellable,
+  type ModuleFunction,
+  type CancellableFunction,
+  type CancellableOptions,
+  type JobSignal,
+} from "./threads/function-source.js";
 
 // timeouts.py
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";

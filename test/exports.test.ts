@@ -29,6 +29,7 @@ describe("public API", () => {
       "WorkerError",
       "allTasks",
       "asCompleted",
+      "cancellable",
       "coroutine",
       "createTask",
       "currentTask",

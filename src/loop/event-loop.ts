@@ -22,7 +22,7 @@ import { _trackAsyncGenerators } from "./async-generators.js";
 import { _taskStorage } from "../tasks/current-task.js";
 import { Future } from "../futures.js";
 import { ThreadPoolExecutor } from "../threads/executor.js";
-import type { ModuleFunction } from "../threads/function-source.js";
+import type { CancellableFunction, ModuleFunction } from "../threads/function-source.js";
 import { _runInExecutor } from "../threads/to-thread.js";
 import { _internalCallback } from "./internal-callback.js";
 import type { Task } from "../tasks/task.js";
@@ -448,8 +448,14 @@ export class EventLoop {
     executor: ThreadPoolExecutor | null,
     fn: F | ModuleFunction<F>,
     ...args: Parameters<F>
-  ): Future<Awaited<ReturnType<F>>> {
-    return _runInExecutor(this, executor, fn, args, "runInExecutor()") as Future<Awaited<ReturnType<F>>>;
+  ): Future<Awaited<ReturnType<F>>>;
+  runInExecutor<A extends unknown[], R>(
+    executor: ThreadPoolExecutor | null,
+    fn: CancellableFunction<A, R>,
+    ...args: A
+  ): Future<Awaited<R>>;
+  runInExecutor(executor: ThreadPoolExecutor | null, fn: unknown, ...args: unknown[]): Future<unknown> {
+    return _runInExecutor(this, executor, fn, args, "runInExecutor()");
   }
 
   /** Waits for the default executor's jobs, then shuts it down. */

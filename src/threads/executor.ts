@@ -14,7 +14,7 @@
 import { availableParallelism } from "node:os";
 import type { ResourceLimits } from "node:worker_threads";
 import { RuntimeError, WorkerError, checkSeconds, show, typeError } from "../errors.js";
-import { type ModuleFunction, _functionRef } from "./function-source.js";
+import { type CancellableFunction, type ModuleFunction, _jobSpec } from "./function-source.js";
 import { type Job, WorkerPool } from "./worker-pool.js";
 
 const errorClasses = new Map<string, Function>();
@@ -99,19 +99,21 @@ export class ThreadPoolExecutor {
   }
 
   /** Runs `fn(...args)` in a worker thread; resolves to its result. */
-  submit<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
-    return this._submit(fn, args, "submit()").promise as Promise<Awaited<ReturnType<F>>>;
+  submit<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  submit<A extends unknown[], R>(fn: CancellableFunction<A, R>, ...args: A): Promise<Awaited<R>>;
+  submit(fn: unknown, ...args: unknown[]): Promise<unknown> {
+    return this._submit(fn, args, "submit()").promise;
   }
 
   /** @internal */
   _submit(fn: unknown, args: unknown[], what: string): Submitted<unknown> {
-    const ref = _functionRef(fn, what);
+    const spec = _jobSpec(fn, what);
     if (this.#shutdown) {
       throw new RuntimeError(`cannot schedule new futures after shutdown: ${what} needs an executor that is open`);
     }
     let job!: Job;
     const promise = new Promise<unknown>((resolve, reject) => {
-      job = this.#pool.submit(ref, args, resolve, reject);
+      job = this.#pool.submit(spec, args, resolve, reject);
     });
     return { promise, cancel: () => this.#pool.cancel(job) };
   }
@@ -170,6 +172,6 @@ export class ThreadPoolExecutor {
 
 function terminated(job: Job): WorkerError {
   return new WorkerError(
-    `the worker thread running ${job.fn.name || "the function"} was terminated at shutdown: its finally blocks did not run`,
+    `the worker thread running ${job.spec.ref.name || "the function"} was terminated at shutdown: its finally blocks did not run`,
   );
 }

@@ -14,6 +14,7 @@ import { show, typeError } from "../errors.js";
 import type { FunctionRef } from "./protocol.js";
 
 const BRAND = Symbol("asyncio-ts.moduleFunction");
+const CANCELLABLE = Symbol("asyncio-ts.cancellable");
 
 /** A function exported by a module, for a worker thread to import. See {@link moduleFunction}. */
 export interface ModuleFunction<F extends (...args: any[]) => unknown> {
@@ -73,4 +74,86 @@ export function _functionRef(fn: unknown, what: string): FunctionRef {
     throw typeError(`${what} cannot run a class (${name}) in a worker thread: pass a function that uses it`);
   }
   return { kind: "source", source, name };
+}
+
+/**
+ * What a function wrapped with {@link cancellable} gets as its first
+ * argument, in the worker thread: an AbortSignal-like view of the caller's
+ * cancellation. `aborted` reads shared memory, so a busy loop sees it at
+ * once, with no event loop turn.
+ */
+export interface JobSignal {
+  readonly aborted: boolean;
+  /** Throws an AbortError once the caller cancelled. */
+  throwIfAborted(): void;
+  /** An AbortSignal for async APIs in the worker (fetch, timers); aborted on the next turn. */
+  readonly signal: AbortSignal;
+}
+
+/** A function for toThread that observes cancellation; see {@link cancellable}. */
+export interface CancellableFunction<A extends unknown[], R> {
+  readonly [CANCELLABLE]: true;
+  readonly fn: ((signal: JobSignal, ...args: A) => R) | ModuleFunction<(signal: JobSignal, ...args: A) => R>;
+  readonly terminateAfter: number | undefined;
+}
+
+/** Options of {@link cancellable}. */
+export interface CancellableOptions {
+  /**
+   * Seconds after a cancellation at which the worker thread is terminated if
+   * the function still runs; the pool replaces it. Termination skips the
+   * function's `finally` blocks. Default: never terminate.
+   */
+  terminateAfter?: number;
+}
+
+/**
+ * Lets a function running in a worker thread see that the task awaiting it
+ * was cancelled: it gets a {@link JobSignal} as its first argument, and
+ * optionally is terminated `terminateAfter` seconds after the cancellation.
+ * Without it, a cancelled call runs to the end and its result is dropped,
+ * as in CPython.
+ *
+ * @example
+ * ```ts
+ * const count = cancellable((signal: JobSignal, n: number) => {
+ *   let i = 0;
+ *   while (i < n && !signal.aborted) i++;
+ *   return i;
+ * }, { terminateAfter: 1 });
+ * const task = createTask(() => toThread(count, 1e12));
+ * task.cancel(); // the loop above stops at its next check
+ * ```
+ */
+export function cancellable<A extends unknown[], R>(
+  fn: ((signal: JobSignal, ...args: A) => R) | ModuleFunction<(signal: JobSignal, ...args: A) => R>,
+  options: CancellableOptions = {},
+): CancellableFunction<A, R> {
+  if (typeof fn !== "function" && !isModuleFunction(fn)) {
+    throw typeError(`cancellable() expects a function or a moduleFunction(), got ${show(fn)}`);
+  }
+  const t = options.terminateAfter;
+  if (t !== undefined && (typeof t !== "number" || !(t >= 0))) {
+    throw typeError(`terminateAfter must be a number of seconds (0 or more), got ${show(t)}`);
+  }
+  return Object.freeze({ [CANCELLABLE]: true as const, fn, terminateAfter: t });
+}
+
+function isCancellable(value: unknown): value is CancellableFunction<unknown[], unknown> {
+  return value !== null && typeof value === "object" && CANCELLABLE in value;
+}
+
+/** @internal How a job runs `fn`: which function, and how it is cancelled. */
+export interface JobSpec {
+  readonly ref: FunctionRef;
+  readonly signal: boolean;
+  readonly terminateAfter: number | undefined;
+}
+
+/** @internal */
+export function _jobSpec(fn: unknown, what: string): JobSpec {
+  if (isCancellable(fn)) {
+    return { ref: _functionRef(fn.fn, what), signal: true, terminateAfter: fn.terminateAfter };
+  }
+  return { ref: _functionRef(fn, what), signal: false, terminateAfter: undefined };
 }

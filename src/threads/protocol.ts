@@ -22,12 +22,26 @@ export interface JobMessage {
   readonly id: number;
   readonly fn: FunctionRef;
   readonly args: unknown[];
+  /** Pass the job's JobSignal as the function's first argument. */
+  readonly signal: boolean;
 }
 
 /** Pool → worker: jobs to run in order. Several go in one message when calls come in bursts. */
 export interface JobsMessage {
   readonly type: "jobs";
   readonly jobs: JobMessage[];
+}
+
+/** Pool → worker: the caller cancelled job `id` (a job of cancellable()). */
+export interface AbortMessage {
+  readonly type: "abort";
+  readonly id: number;
+}
+
+/** What a worker is sent when it starts: the flag through which a running job is cancelled. */
+export interface WorkerData {
+  /** Int32Array over shared memory: [0] is the id of a running job the caller cancelled. */
+  readonly abortFlag: Int32Array;
 }
 
 /** Worker → pool: a job's outcome. */

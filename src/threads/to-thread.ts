@@ -18,7 +18,7 @@ import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { ThreadPoolExecutor, Submitted } from "./executor.js";
-import type { ModuleFunction } from "./function-source.js";
+import type { CancellableFunction, ModuleFunction } from "./function-source.js";
 
 type Fn = (...args: any[]) => unknown;
 
@@ -70,6 +70,8 @@ export function _runInExecutor(
  * const [a, b] = await gather(toThread(fib, 30), toThread(fib, 31)); // two threads at once
  * ```
  */
-export function toThread<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
-  return _runInExecutor(getRunningLoop(), null, fn, args, "toThread()") as Future<Awaited<ReturnType<F>>>;
+export function toThread<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>>;
+export function toThread<A extends unknown[], R>(fn: CancellableFunction<A, R>, ...args: A): Future<Awaited<R>>;
+export function toThread(fn: unknown, ...args: unknown[]): Future<unknown> {
+  return _runInExecutor(getRunningLoop(), null, fn, args, "toThread()");
 }

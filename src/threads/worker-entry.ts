@@ -15,15 +15,48 @@
  * @module
  */
 
-import { parentPort } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { format } from "node:util";
 import { performance } from "node:perf_hooks";
-import { type FunctionRef, type JobMessage, type JobsMessage, type LogMessage, type ResultMessage, toWire } from "./protocol.js";
+import {
+  type AbortMessage,
+  type FunctionRef,
+  type JobMessage,
+  type JobsMessage,
+  type LogMessage,
+  type ResultMessage,
+  type WorkerData,
+  toWire,
+} from "./protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("asyncio-ts worker-entry.js runs inside a worker thread of the pool");
 
 type Fn = (...args: unknown[]) => unknown;
+const { abortFlag } = workerData as WorkerData;
+// Jobs of cancellable() the caller cancelled (by id), and their AbortControllers.
+const abortedIds = new Set<number>();
+const controllers = new Map<number, AbortController>();
+
+function abortError(): DOMException {
+  return new DOMException("The task awaiting this job was cancelled", "AbortError");
+}
+
+// The JobSignal a cancellable() function gets as its first argument.
+function jobSignal(id: number): object {
+  const controller = new AbortController();
+  controllers.set(id, controller);
+  const isAborted = (): boolean => Atomics.load(abortFlag, 0) === id || abortedIds.has(id);
+  return Object.freeze({
+    get aborted(): boolean {
+      return isAborted();
+    },
+    throwIfAborted(): void {
+      if (isAborted()) throw abortError();
+    },
+    signal: controller.signal,
+  });
+}
 const cache = new Map<string, Fn>();
 const queue: JobMessage[] = [];
 let outbox: (ResultMessage | LogMessage)[] = [];
@@ -126,14 +159,20 @@ function explain(err: unknown, ref: FunctionRef): unknown {
 
 async function runJob(job: JobMessage): Promise<void> {
   try {
+    if (abortedIds.has(job.id)) throw abortError(); // Cancelled before it started.
     const fn = cache.get(job.fn.kind === "source" ? job.fn.source : `${job.fn.url}#${job.fn.name}`) ?? (await resolve(job.fn));
-    let value = fn(...job.args);
+    let value = job.signal ? fn(jobSignal(job.id), ...job.args) : fn(...job.args);
     if (value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function") {
       value = await value;
     }
     outbox.push({ type: "result", id: job.id, ok: true, value });
   } catch (err) {
     outbox.push({ type: "result", id: job.id, ok: false, error: toWire(explain(err, job.fn)) });
+  } finally {
+    if (job.signal) {
+      controllers.delete(job.id);
+      abortedIds.delete(job.id);
+    }
   }
 }
 
@@ -141,6 +180,11 @@ async function drain(): Promise<void> {
   draining = true;
   let since = performance.now();
   while (queue.length > 0) {
+    // Messages that came while the last job ran (more jobs, cancellations),
+    // taken now: a job cancelled before it starts is skipped.
+    for (let m = receiveMessageOnPort(port!); m !== undefined; m = receiveMessageOnPort(port!)) {
+      onMessage(m.message as JobsMessage | AbortMessage);
+    }
     await runJob(queue.shift()!);
     if (queue.length === 0 || performance.now() - since > 1) {
       flush();
@@ -151,7 +195,16 @@ async function drain(): Promise<void> {
   flush();
 }
 
-port.on("message", (message: JobsMessage) => {
+function onMessage(message: JobsMessage | AbortMessage): void {
+  if (message.type === "abort") {
+    abortedIds.add(message.id);
+    controllers.get(message.id)?.abort(abortError());
+    return;
+  }
   for (const job of message.jobs) queue.push(job);
+}
+
+port.on("message", (message: JobsMessage | AbortMessage) => {
+  onMessage(message);
   if (!draining) void drain();
 });

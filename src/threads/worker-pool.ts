@@ -16,7 +16,8 @@
 
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { CancelledError, WorkerError } from "../errors.js";
-import { type FunctionRef, type JobMessage, type WorkerMessage, fromWire } from "./protocol.js";
+import { type JobMessage, type WorkerData, type WorkerMessage, fromWire } from "./protocol.js";
+import type { JobSpec } from "./function-source.js";
 
 const ENTRY = new URL("./worker-entry.js", import.meta.url);
 // Jobs queued at one busy worker at most, when a burst waits.
@@ -25,11 +26,13 @@ const PIPELINE_DEPTH = 16;
 /** @internal A job, from submission to outcome. */
 export interface Job {
   readonly id: number;
-  readonly fn: FunctionRef;
+  readonly spec: JobSpec;
   readonly args: unknown[];
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
   state: "queued" | "running" | "done";
+  /** The worker it was sent to. */
+  worker: PoolWorker | undefined;
 }
 
 /** @internal */
@@ -42,14 +45,19 @@ export interface PoolOptions {
 
 class PoolWorker {
   readonly worker: Worker;
+  /** Shared with the worker: [0] is the id of its running job once cancelled. */
+  readonly abortFlag: Int32Array;
+  /** Terminated because a cancelled job outran its terminateAfter. */
+  terminatedForCancel = false;
   /** Jobs sent, in the order the worker runs them; the first one runs. */
   readonly pending: Job[] = [];
   outbox: JobMessage[] = [];
   idleTimer: NodeJS.Timeout | undefined;
   failure: unknown;
 
-  constructor(worker: Worker) {
+  constructor(worker: Worker, abortFlag: Int32Array) {
     this.worker = worker;
+    this.abortFlag = abortFlag;
   }
 }
 
@@ -72,18 +80,38 @@ export class WorkerPool {
   }
 
   /** Queues a job; the returned Job settles through its callbacks. */
-  submit(fn: FunctionRef, args: unknown[], resolve: (v: unknown) => void, reject: (e: unknown) => void): Job {
-    const job: Job = { id: ++this.#nextId, fn, args, resolve, reject, state: "queued" };
+  submit(spec: JobSpec, args: unknown[], resolve: (v: unknown) => void, reject: (e: unknown) => void): Job {
+    const job: Job = { id: ++this.#nextId, spec, args, resolve, reject, state: "queued", worker: undefined };
     this.#queue.push(job);
     this.#dispatch();
     return job;
   }
 
-  /** Takes a queued job back; false if it already runs or is done. */
+  /**
+   * Takes a queued job back (true). A job already sent to a worker goes on,
+   * its result to be dropped (false); if it was made with cancellable(), its
+   * JobSignal is aborted, and after `terminateAfter` seconds still running,
+   * its worker is terminated and replaced.
+   */
   cancel(job: Job): boolean {
-    if (job.state !== "queued") return false;
-    job.state = "done";
-    return true;
+    if (job.state === "queued") {
+      job.state = "done";
+      return true;
+    }
+    const w = job.worker;
+    if (job.state !== "running" || !job.spec.signal || w === undefined || !this.#workers.has(w)) return false;
+    if (w.pending[0] === job) Atomics.store(w.abortFlag, 0, job.id);
+    w.worker.postMessage({ type: "abort", id: job.id });
+    const after = job.spec.terminateAfter;
+    if (after !== undefined) {
+      setTimeout(() => {
+        if (w.pending.includes(job) && this.#workers.has(w)) {
+          w.terminatedForCancel = true;
+          void w.worker.terminate();
+        }
+      }, after * 1000).unref();
+    }
+    return false;
   }
 
   /** Fails every queued job with CancelledError (shutdown with cancelFutures). */
@@ -171,12 +199,13 @@ export class WorkerPool {
     clearTimeout(w.idleTimer);
     w.idleTimer = undefined;
     job.state = "running";
+    job.worker = w;
     w.pending.push(job);
     if (w.outbox.length === 0) {
       w.worker.ref();
       queueMicrotask(() => this.#flush(w));
     }
-    w.outbox.push({ id: job.id, fn: job.fn, args: job.args });
+    w.outbox.push({ id: job.id, fn: job.spec.ref, args: job.args, signal: job.spec.signal });
   }
 
   #flush(w: PoolWorker): void {
@@ -206,13 +235,16 @@ export class WorkerPool {
   }
 
   #spawn(): PoolWorker {
+    const abortFlag = new Int32Array(new SharedArrayBuffer(4));
+    const workerData: WorkerData = { abortFlag };
     const worker = new Worker(ENTRY, {
+      workerData,
       resourceLimits: this.#options.resourceLimits,
       // The job's console output comes as messages, in order with results.
       stdout: false,
       stderr: false,
     });
-    const w = new PoolWorker(worker);
+    const w = new PoolWorker(worker, abortFlag);
     this.#workers.add(w);
     worker.on("message", (message: WorkerMessage) => this.#onMessage(w, message));
     worker.on("error", (err) => {
@@ -276,7 +308,13 @@ export class WorkerPool {
     const [running, ...notStarted] = w.pending.splice(0);
     if (running !== undefined && running.state === "running") {
       running.state = "done";
-      running.reject(exitError(running, code, w.failure));
+      running.reject(
+        w.terminatedForCancel
+          ? new WorkerError(
+              `the worker thread running ${jobName(running)} was terminated ${running.spec.terminateAfter} s after the job was cancelled: its finally blocks did not run`,
+            )
+          : exitError(running, code, w.failure),
+      );
     }
     const requeue = notStarted.filter((job) => job.state === "running");
     for (const job of requeue) job.state = "queued";
@@ -295,7 +333,7 @@ export class WorkerPool {
 }
 
 function jobName(job: Job): string {
-  return job.fn.name || "the function";
+  return job.spec.ref.name || "the function";
 }
 
 function exitError(job: Job, code: number, failure: unknown): WorkerError {

@@ -8,10 +8,12 @@ import {
   RuntimeError,
   ThreadPoolExecutor,
   WorkerError,
+  cancellable,
   createTask,
   gather,
   getRunningLoop,
   moduleFunction,
+  type JobSignal,
   registerErrorClass,
   run,
   sleep,
@@ -220,6 +222,57 @@ describe("toThread()", () => {
       Atomics.notify(state, 1);
       // The pool is healthy after: a new call runs.
       assert.equal(await toThread(() => "next"), "next");
+    });
+  });
+
+  it("with cancellable(), the function sees the cancellation through its JobSignal and can stop early", async () => {
+    const state = new Int32Array(new SharedArrayBuffer(8)); // [started, stopped early]
+    await run(async () => {
+      const count = cancellable((signal: JobSignal, s: Int32Array) => {
+        Atomics.store(s, 0, 1);
+        const deadline = Date.now() + 20_000; // Safety net only.
+        while (!signal.aborted && Date.now() < deadline);
+        if (signal.aborted) Atomics.store(s, 1, 1);
+        return "stopped";
+      });
+      const task = createTask(() => toThread(count, state));
+      while (Atomics.load(state, 0) === 0) await sleep(0.001);
+      task.cancel();
+      await assert.rejects(Promise.resolve(task), CancelledError);
+      // The pool is healthy, and the function saw the cancel: the next call
+      // on the same single worker runs once it returned.
+      const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+      try {
+        assert.equal(await getRunningLoop().runInExecutor(pool, () => "next"), "next");
+      } finally {
+        await pool.shutdown();
+      }
+      while (Atomics.load(state, 1) === 0) await sleep(0.001);
+    });
+    assert.equal(Atomics.load(state, 1), 1);
+  });
+
+  it("with cancellable({ terminateAfter }), a function that ignores the cancel is terminated and its worker replaced", async () => {
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    await run(async () => {
+      const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+      try {
+        const stuck = cancellable(
+          (_signal: JobSignal, s: Int32Array) => {
+            Atomics.store(s, 0, 1);
+            for (;;); // Never looks at the signal.
+          },
+          { terminateAfter: 0 },
+        );
+        const task = createTask(() => getRunningLoop().runInExecutor(pool, stuck, started));
+        while (Atomics.load(started, 0) === 0) await sleep(0.001);
+        task.cancel();
+        await assert.rejects(Promise.resolve(task), CancelledError);
+        // With one worker, this runs only if the stuck one was terminated.
+        assert.equal(await getRunningLoop().runInExecutor(pool, (x: number) => x + 1, 1), 2);
+      } finally {
+        await pool.shutdown();
+      }
     });
   });
 
