@@ -61,6 +61,7 @@ export {
 export {
   moduleFunction,
   cancellable,
+  transfer,
   type ModuleFunction,
   type CancellableFunction,
   type CancellableOptions,

