@@ -4,7 +4,10 @@
  * else of asyncio-ts.
  *
  * asyncio-ts's own (CPython's threads share objects and need none).
- * Structured clone keeps only an Error's message and, on recent Node, its
+ * Messages are flat arrays, not an object per job: building and cloning an
+ * object per job costs several microseconds, a flat array a fraction of one.
+ * A function's source goes to a worker once; later jobs name it by number.
+ * Structured clone keeps only an Error's message, cause and (on recent Node)
  * name and stack; errors are therefore sent as a WireError and rebuilt with
  * their class (built-in, or registered with registerErrorClass), message,
  * stack, cause, own properties and AggregateError.errors.
@@ -17,52 +20,56 @@ export type FunctionRef =
   | { readonly kind: "source"; readonly source: string; readonly name: string }
   | { readonly kind: "module"; readonly url: string; readonly name: string };
 
-/** A job: run `fn(...args)`. */
-export interface JobMessage {
-  readonly id: number;
-  readonly fn: FunctionRef;
-  readonly args: unknown[];
-  /** Pass the job's JobSignal as the function's first argument. */
-  readonly signal: boolean;
-}
-
-/** Pool → worker: jobs to run in order. Several go in one message when calls come in bursts. */
+/**
+ * Pool → worker: jobs to run in order, `jobs` holding four items a job
+ * (JOB_STRIDE): id, function number, 1 if the function gets a JobSignal,
+ * arguments. `fns` defines the function numbers this worker has not seen.
+ */
 export interface JobsMessage {
-  readonly type: "jobs";
-  readonly jobs: JobMessage[];
+  readonly t: "jobs";
+  readonly jobs: unknown[];
+  readonly fns: [number, FunctionRef][] | undefined;
 }
+export const JOB_STRIDE = 4;
 
 /** Pool → worker: the caller cancelled job `id` (a job of cancellable()). */
 export interface AbortMessage {
-  readonly type: "abort";
+  readonly t: "abort";
   readonly id: number;
 }
 
-/** What a worker is sent when it starts: the flag through which a running job is cancelled. */
-export interface WorkerData {
-  /** Int32Array over shared memory: [0] is the id of a running job the caller cancelled. */
-  readonly abortFlag: Int32Array;
+export type PoolMessage = JobsMessage | AbortMessage;
+
+/**
+ * Worker → pool: outcomes, three items each (RESULT_STRIDE): id, 1 for a
+ * value or 0 for a thrown WireThrown, the value or error.
+ */
+export interface ResultsMessage {
+  readonly t: "results";
+  readonly results: unknown[];
 }
+export const RESULT_STRIDE = 3;
 
-/** Worker → pool: a job's outcome. */
-export type ResultMessage =
-  | { readonly type: "result"; readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly type: "result"; readonly id: number; readonly ok: false; readonly error: WireThrown };
-
-/** Worker → pool: a line the job's code wrote with console.*, kept in order with results. */
-export interface LogMessage {
-  readonly type: "log";
-  readonly stream: "stdout" | "stderr";
+/** Worker → pool: output the job's code wrote, sent at once and in order with results. */
+export interface OutputMessage {
+  readonly t: "out";
+  readonly stream: 1 | 2;
   readonly text: string;
 }
 
-/** Worker → pool: results and console lines, in the order they happened. */
-export interface BatchMessage {
-  readonly type: "batch";
-  readonly items: (ResultMessage | LogMessage)[];
-}
+export type WorkerMessage = ResultsMessage | OutputMessage;
 
-export type WorkerMessage = BatchMessage;
+/** Shared memory of one worker: what the pool and the worker both see at once. */
+export const SLOT_ABORTED = 0; // The id of the running job the caller cancelled.
+export const SLOT_RUNNING = 1; // The id of the job running now, 0 between jobs.
+export const SLOT_LAST_DONE = 2; // The id of the last job that finished.
+export const SHARED_SLOTS = 3;
+
+/** What a worker is sent when it starts. */
+export interface WorkerData {
+  /** Int32Array over shared memory, indexed by the SLOT_ constants. */
+  readonly shared: Int32Array;
+}
 
 /** A thrown value on the wire: an error, or any other cloneable value. */
 export type WireThrown = { readonly error: WireError } | { readonly value: unknown };

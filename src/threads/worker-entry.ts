@@ -1,30 +1,29 @@
 /**
  * The program each pool worker runs: it takes jobs, runs them one after the
- * other, and sends back results and console output in the order they
- * happened.
+ * other, and sends back results and output in the order they happened.
  *
  * asyncio-ts's own. A function given as source is compiled once per worker
  * and cached; a module export is imported once. Jobs arrive in batches and
  * results leave in batches (flushed when the worker runs out of jobs, or
  * every millisecond of work), so a burst of small calls costs a few messages,
- * not two per call. console output of the job's code travels in the same
- * batches, so the caller's terminal shows it in order, before the result it
- * led to (Node forwards a worker's own stdout asynchronously, which could
- * print it after later main-thread output).
+ * not two per call. What the job's code writes to stdout or stderr (console.*
+ * included) is sent at once on the same port, after the results before it:
+ * the caller's terminal shows it in order with its own output (Node forwards
+ * a worker's own stdout asynchronously, which can print it after later
+ * main-thread output).
  *
  * @module
  */
 
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { format } from "node:util";
 import { performance } from "node:perf_hooks";
 import {
-  type AbortMessage,
   type FunctionRef,
-  type JobMessage,
-  type JobsMessage,
-  type LogMessage,
-  type ResultMessage,
+  JOB_STRIDE,
+  type PoolMessage,
+  SLOT_ABORTED,
+  SLOT_LAST_DONE,
+  SLOT_RUNNING,
   type WorkerData,
   toWire,
 } from "./protocol.js";
@@ -33,10 +32,59 @@ const port = parentPort;
 if (port === null) throw new Error("asyncio-ts worker-entry.js runs inside a worker thread of the pool");
 
 type Fn = (...args: unknown[]) => unknown;
-const { abortFlag } = workerData as WorkerData;
+const { shared } = workerData as WorkerData;
+const fns = new Map<number, { ref: FunctionRef; fn: Fn | undefined }>();
+const queue: unknown[] = []; // Flat, JOB_STRIDE items a job.
+let queueHead = 0;
+let results: unknown[] = [];
+let draining = false;
 // Jobs of cancellable() the caller cancelled (by id), and their AbortControllers.
 const abortedIds = new Set<number>();
 const controllers = new Map<number, AbortController>();
+
+// esbuild and tsx (keepNames) insert __name(fn, "name") calls into function
+// bodies; a function's source sent here may contain them.
+(globalThis as { __name?: unknown }).__name ??= (fn: Function, name: string): Function =>
+  Object.defineProperty(fn, "name", { value: name, configurable: true });
+
+function flush(): void {
+  if (results.length === 0) return;
+  const out = results;
+  results = [];
+  try {
+    port!.postMessage({ t: "results", results: out });
+  } catch {
+    // A result that cannot be cloned: send each alone, replacing the bad ones.
+    for (let i = 0; i < out.length; i += 3) {
+      try {
+        port!.postMessage({ t: "results", results: out.slice(i, i + 3) });
+      } catch (err) {
+        const message = `the result of the job cannot be sent back from the worker thread: ${String(
+          (err as Error).message,
+        ).replace(/\.$/, "")}; return plain data (structured-cloneable)`;
+        port!.postMessage({ t: "results", results: [out[i], 0, toWire(new TypeError(message))] });
+      }
+    }
+  }
+}
+
+// Output goes out at once, after the results before it, so it keeps its place.
+for (const [stream, id] of [
+  [process.stdout, 1],
+  [process.stderr, 2],
+] as const) {
+  stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+    const text =
+      typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+    flush();
+    port.postMessage({ t: "out", stream: id, text });
+    const cb = typeof encoding === "function" ? encoding : callback;
+    if (typeof cb === "function") queueMicrotask(cb as () => void);
+    return true;
+  }) as typeof stream.write;
+}
+// A job that calls process.exit(): its results so far still reach the caller.
+process.on("exit", flush);
 
 function abortError(): DOMException {
   return new DOMException("The task awaiting this job was cancelled", "AbortError");
@@ -46,7 +94,7 @@ function abortError(): DOMException {
 function jobSignal(id: number): object {
   const controller = new AbortController();
   controllers.set(id, controller);
-  const isAborted = (): boolean => Atomics.load(abortFlag, 0) === id || abortedIds.has(id);
+  const isAborted = (): boolean => Atomics.load(shared, SLOT_ABORTED) === id || abortedIds.has(id);
   return Object.freeze({
     get aborted(): boolean {
       return isAborted();
@@ -57,58 +105,6 @@ function jobSignal(id: number): object {
     signal: controller.signal,
   });
 }
-const cache = new Map<string, Fn>();
-const queue: JobMessage[] = [];
-let outbox: (ResultMessage | LogMessage)[] = [];
-let draining = false;
-let flushScheduled = false;
-
-function flush(): void {
-  flushScheduled = false;
-  if (outbox.length === 0) return;
-  const items = outbox;
-  outbox = [];
-  try {
-    port!.postMessage({ type: "batch", items });
-  } catch {
-    // A result that cannot be cloned: send each alone, replacing the bad ones.
-    for (const item of items) {
-      try {
-        port!.postMessage({ type: "batch", items: [item] });
-      } catch (err) {
-        if (item.type !== "result") continue;
-        const message = `the result of the job cannot be sent back from the worker thread: ${String(
-          (err as Error).message,
-        ).replace(/\.$/, "")}; return plain data (structured-cloneable)`;
-        port!.postMessage({
-          type: "batch",
-          items: [{ type: "result", id: item.id, ok: false, error: toWire(new TypeError(message)) }],
-        });
-      }
-    }
-  }
-}
-
-function scheduleFlush(): void {
-  if (draining || flushScheduled) return;
-  flushScheduled = true;
-  queueMicrotask(flush);
-}
-
-for (const [method, stream] of [
-  ["log", "stdout"],
-  ["info", "stdout"],
-  ["debug", "stdout"],
-  ["warn", "stderr"],
-  ["error", "stderr"],
-] as const) {
-  console[method] = (...args: unknown[]): void => {
-    outbox.push({ type: "log", stream, text: format(...args) + "\n" });
-    scheduleFlush();
-  };
-}
-// A job that calls process.exit(): what it printed still reaches the caller.
-process.on("exit", flush);
 
 function compile(source: string): Fn {
   // A function expression, an arrow, or a method written in shorthand.
@@ -123,29 +119,20 @@ function compile(source: string): Fn {
   }
 }
 
-async function resolve(ref: FunctionRef): Promise<Fn> {
-  const key = ref.kind === "source" ? ref.source : `${ref.url}#${ref.name}`;
-  let fn = cache.get(key);
-  if (fn === undefined) {
-    if (ref.kind === "source") {
-      fn = compile(ref.source);
-    } else {
-      const mod = (await import(ref.url)) as Record<string, unknown>;
-      const exported = mod[ref.name];
-      if (typeof exported !== "function") {
-        throw new TypeError(`${ref.url} has no exported function ${JSON.stringify(ref.name)}: export it, or check the name`);
-      }
-      fn = exported as Fn;
-    }
-    cache.set(key, fn);
+async function load(ref: FunctionRef): Promise<Fn> {
+  if (ref.kind === "source") return compile(ref.source);
+  const mod = (await import(ref.url)) as Record<string, unknown>;
+  const exported = mod[ref.name];
+  if (typeof exported !== "function") {
+    throw new TypeError(`${ref.url} has no exported function ${JSON.stringify(ref.name)}: export it, or check the name`);
   }
-  return fn;
+  return exported as Fn;
 }
 
-function explain(err: unknown, ref: FunctionRef): unknown {
+function explain(err: unknown, ref: FunctionRef | undefined): unknown {
   // A self-contained function sees only its parameters and the worker's
   // globals: a variable it captured from its scope is not defined here.
-  if (ref.kind === "source" && err instanceof ReferenceError) {
+  if (ref?.kind === "source" && err instanceof ReferenceError) {
     const match = /^(\S+) is not defined$/.exec(err.message);
     if (match) {
       err.message =
@@ -157,36 +144,65 @@ function explain(err: unknown, ref: FunctionRef): unknown {
   return err;
 }
 
-async function runJob(job: JobMessage): Promise<void> {
+async function runJob(id: number, fnId: number, signal: boolean, args: unknown[]): Promise<void> {
+  const entry = fns.get(fnId);
+  Atomics.store(shared, SLOT_RUNNING, id);
   try {
-    if (abortedIds.has(job.id)) throw abortError(); // Cancelled before it started.
-    const fn = cache.get(job.fn.kind === "source" ? job.fn.source : `${job.fn.url}#${job.fn.name}`) ?? (await resolve(job.fn));
-    let value = job.signal ? fn(jobSignal(job.id), ...job.args) : fn(...job.args);
+    if (abortedIds.has(id)) throw abortError(); // Cancelled before it started.
+    if (entry === undefined) throw new Error(`asyncio-ts: unknown function ${fnId} in a worker thread`);
+    entry.fn ??= await load(entry.ref);
+    let value = signal ? entry.fn(jobSignal(id), ...args) : entry.fn(...args);
     if (value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function") {
       value = await value;
     }
-    outbox.push({ type: "result", id: job.id, ok: true, value });
+    results.push(id, 1, value);
   } catch (err) {
-    outbox.push({ type: "result", id: job.id, ok: false, error: toWire(explain(err, job.fn)) });
+    results.push(id, 0, toWire(explain(err, entry?.ref)));
   } finally {
-    if (job.signal) {
-      controllers.delete(job.id);
-      abortedIds.delete(job.id);
+    Atomics.store(shared, SLOT_RUNNING, 0);
+    Atomics.store(shared, SLOT_LAST_DONE, id);
+    if (signal) {
+      controllers.delete(id);
+      abortedIds.delete(id);
     }
   }
 }
 
+function onMessage(message: PoolMessage): void {
+  if (message.t === "abort") {
+    abortedIds.add(message.id);
+    controllers.get(message.id)?.abort(abortError());
+    return;
+  }
+  if (message.fns !== undefined) for (const [id, ref] of message.fns) fns.set(id, { ref, fn: undefined });
+  for (const item of message.jobs) queue.push(item);
+}
+
+let lastFn = -1;
+
 async function drain(): Promise<void> {
   draining = true;
   let since = performance.now();
-  while (queue.length > 0) {
+  while (queueHead < queue.length) {
     // Messages that came while the last job ran (more jobs, cancellations),
     // taken now: a job cancelled before it starts is skipped.
     for (let m = receiveMessageOnPort(port!); m !== undefined; m = receiveMessageOnPort(port!)) {
-      onMessage(m.message as JobsMessage | AbortMessage);
+      onMessage(m.message as PoolMessage);
     }
-    await runJob(queue.shift()!);
-    if (queue.length === 0 || performance.now() - since > 1) {
+    const i = queueHead;
+    queueHead += JOB_STRIDE;
+    // Results go out before a different function runs: if that one crashes
+    // the worker, the results before it are not lost with it.
+    if (queue[i + 1] !== lastFn) {
+      flush();
+      lastFn = queue[i + 1] as number;
+    }
+    await runJob(queue[i] as number, queue[i + 1] as number, queue[i + 2] === 1, queue[i + 3] as unknown[]);
+    if (queueHead >= queue.length) {
+      queue.length = 0;
+      queueHead = 0;
+    }
+    if (queueHead === 0 || performance.now() - since > 1) {
       flush();
       since = performance.now();
     }
@@ -195,16 +211,7 @@ async function drain(): Promise<void> {
   flush();
 }
 
-function onMessage(message: JobsMessage | AbortMessage): void {
-  if (message.type === "abort") {
-    abortedIds.add(message.id);
-    controllers.get(message.id)?.abort(abortError());
-    return;
-  }
-  for (const job of message.jobs) queue.push(job);
-}
-
-port.on("message", (message: JobsMessage | AbortMessage) => {
+port.on("message", (message: PoolMessage) => {
   onMessage(message);
   if (!draining) void drain();
 });

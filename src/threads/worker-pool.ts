@@ -16,7 +16,17 @@
 
 import { Worker, type ResourceLimits, type TransferListItem } from "node:worker_threads";
 import { CancelledError, WorkerError } from "../errors.js";
-import { type JobMessage, type WorkerData, type WorkerMessage, fromWire } from "./protocol.js";
+import {
+  type FunctionRef,
+  RESULT_STRIDE,
+  SHARED_SLOTS,
+  SLOT_ABORTED,
+  SLOT_LAST_DONE,
+  SLOT_RUNNING,
+  type WorkerData,
+  type WorkerMessage,
+  fromWire,
+} from "./protocol.js";
 import type { JobSpec } from "./function-source.js";
 
 const ENTRY = new URL("./worker-entry.js", import.meta.url);
@@ -47,19 +57,22 @@ export interface PoolOptions {
 
 class PoolWorker {
   readonly worker: Worker;
-  /** Shared with the worker: [0] is the id of its running job once cancelled. */
-  readonly abortFlag: Int32Array;
-  /** Terminated because a cancelled job outran its terminateAfter. */
-  terminatedForCancel = false;
-  /** Jobs sent, in the order the worker runs them; the first one runs. */
+  /** Shared with the worker, indexed by the SLOT_ constants. */
+  readonly shared: Int32Array;
+  /** Jobs sent, in the order the worker runs them. */
   readonly pending: Job[] = [];
-  outbox: JobMessage[] = [];
+  /** Jobs to send on the next flush. */
+  outJobs: Job[] = [];
+  /** Function numbers this worker has the source of. */
+  readonly knownFns = new Set<number>();
   idleTimer: NodeJS.Timeout | undefined;
   failure: unknown;
+  /** Terminated because a cancelled job outran its terminateAfter. */
+  terminatedForCancel = false;
 
-  constructor(worker: Worker, abortFlag: Int32Array) {
+  constructor(worker: Worker, shared: Int32Array) {
     this.worker = worker;
-    this.abortFlag = abortFlag;
+    this.shared = shared;
   }
 }
 
@@ -72,6 +85,9 @@ export class WorkerPool {
   #queueHead = 0;
   #nextId = 0;
   #drained: (() => void) | undefined;
+  // Each distinct function gets a number; a worker gets its source once.
+  readonly #fnIds = new Map<string, number>();
+  readonly #fnRefs: FunctionRef[] = [];
 
   constructor(options: PoolOptions) {
     this.#options = options;
@@ -108,8 +124,8 @@ export class WorkerPool {
     }
     const w = job.worker;
     if (job.state !== "running" || !job.spec.signal || w === undefined || !this.#workers.has(w)) return false;
-    if (w.pending[0] === job) Atomics.store(w.abortFlag, 0, job.id);
-    w.worker.postMessage({ type: "abort", id: job.id });
+    if (w.pending[0] === job) Atomics.store(w.shared, SLOT_ABORTED, job.id);
+    w.worker.postMessage({ t: "abort", id: job.id });
     const after = job.spec.terminateAfter;
     if (after !== undefined) {
       setTimeout(() => {
@@ -203,37 +219,66 @@ export class WorkerPool {
     return best;
   }
 
+  #fnId(ref: FunctionRef): number {
+    const key = ref.kind === "source" ? ref.source : `${ref.url}#${ref.name}`;
+    let id = this.#fnIds.get(key);
+    if (id === undefined) {
+      id = this.#fnRefs.push(ref) - 1;
+      this.#fnIds.set(key, id);
+    }
+    return id;
+  }
+
   #send(w: PoolWorker, job: Job): void {
     clearTimeout(w.idleTimer);
     w.idleTimer = undefined;
     job.state = "running";
     job.worker = w;
     w.pending.push(job);
-    if (w.outbox.length === 0) {
+    if (w.outJobs.length === 0) {
       w.worker.ref();
       queueMicrotask(() => this.#flush(w));
     }
-    w.outbox.push({ id: job.id, fn: job.spec.ref, args: job.args, signal: job.spec.signal });
+    w.outJobs.push(job);
+  }
+
+  #message(w: PoolWorker, jobs: Job[], always: boolean): { message: object; transfer: TransferListItem[] } {
+    const flat: unknown[] = [];
+    const fns: [number, FunctionRef][] = [];
+    const transfer: TransferListItem[] = [];
+    for (const job of jobs) {
+      const fnId = this.#fnId(job.spec.ref);
+      if (always || !w.knownFns.has(fnId)) {
+        if (!fns.some(([id]) => id === fnId)) fns.push([fnId, job.spec.ref]);
+      }
+      flat.push(job.id, fnId, job.spec.signal ? 1 : 0, job.args);
+      if (job.transfer.length > 0) transfer.push(...job.transfer);
+    }
+    return { message: { t: "jobs", jobs: flat, fns: fns.length > 0 ? fns : undefined }, transfer };
   }
 
   #flush(w: PoolWorker): void {
-    const jobs = w.outbox;
-    w.outbox = [];
+    const jobs = w.outJobs;
+    w.outJobs = [];
     if (jobs.length === 0 || !this.#workers.has(w)) return;
+    const { message, transfer } = this.#message(w, jobs, false);
     try {
-      w.worker.postMessage({ type: "jobs", jobs }, transferList(w, jobs));
+      w.worker.postMessage(message, transfer);
+      for (const job of jobs) w.knownFns.add(this.#fnId(job.spec.ref));
       return;
     } catch {
       // An argument structured clone cannot copy: send the jobs one by one,
       // and fail the ones that cannot go.
     }
-    for (const message of jobs) {
+    for (const job of jobs) {
+      const one = this.#message(w, [job], true);
       try {
-        w.worker.postMessage({ type: "jobs", jobs: [message] }, transferList(w, [message]));
+        w.worker.postMessage(one.message, one.transfer);
+        w.knownFns.add(this.#fnId(job.spec.ref));
       } catch (err) {
-        const i = w.pending.findIndex((job) => job.id === message.id);
-        const [job] = w.pending.splice(i, 1);
-        if (job !== undefined && job.state === "running") {
+        const i = w.pending.indexOf(job);
+        if (i >= 0) w.pending.splice(i, 1);
+        if (job.state === "running") {
           job.state = "done";
           job.reject(cloneError(err, job));
         }
@@ -243,8 +288,8 @@ export class WorkerPool {
   }
 
   #spawn(): PoolWorker {
-    const abortFlag = new Int32Array(new SharedArrayBuffer(4));
-    const workerData: WorkerData = { abortFlag };
+    const shared = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * 4));
+    const workerData: WorkerData = { shared };
     const worker = new Worker(ENTRY, {
       workerData,
       resourceLimits: this.#options.resourceLimits,
@@ -252,7 +297,7 @@ export class WorkerPool {
       stdout: false,
       stderr: false,
     });
-    const w = new PoolWorker(worker, abortFlag);
+    const w = new PoolWorker(worker, shared);
     this.#workers.add(w);
     worker.on("message", (message: WorkerMessage) => this.#onMessage(w, message));
     worker.on("error", (err) => {
@@ -263,18 +308,21 @@ export class WorkerPool {
   }
 
   #onMessage(w: PoolWorker, message: WorkerMessage): void {
-    for (const item of message.items) {
-      if (item.type === "log") {
-        (item.stream === "stdout" ? process.stdout : process.stderr).write(item.text);
-        continue;
-      }
-      const i = w.pending.findIndex((job) => job.id === item.id);
+    if (message.t === "out") {
+      (message.stream === 1 ? process.stdout : process.stderr).write(message.text);
+      return;
+    }
+    const results = message.results;
+    for (let k = 0; k < results.length; k += RESULT_STRIDE) {
+      const id = results[k] as number;
+      // Results come in the order the jobs were sent: usually the first.
+      const i = w.pending[0]?.id === id ? 0 : w.pending.findIndex((job) => job.id === id);
       if (i < 0) continue;
       const [job] = w.pending.splice(i, 1);
       if (job!.state !== "running") continue; // Taken back meanwhile: the result is dropped.
       job!.state = "done";
-      if (item.ok) job!.resolve(item.value);
-      else job!.reject(fromWire(item.error, this.#options.errorClasses));
+      if (results[k + 1] === 1) job!.resolve(results[k + 2]);
+      else job!.reject(fromWire(results[k + 2] as Parameters<typeof fromWire>[0], this.#options.errorClasses));
     }
     if (w.pending.length === 0) this.#release(w);
   }
@@ -294,6 +342,7 @@ export class WorkerPool {
   #toIdle(w: PoolWorker): void {
     this.#idle.push(w);
     w.worker.unref();
+    clearTimeout(w.idleTimer);
     w.idleTimer = setTimeout(() => this.#retire(w), this.#options.idleTimeout * 1000);
     w.idleTimer.unref();
   }
@@ -311,21 +360,36 @@ export class WorkerPool {
     const i = this.#idle.indexOf(w);
     if (i >= 0) this.#idle.splice(i, 1);
     clearTimeout(w.idleTimer);
-    // The first pending job was running; the others had not started: they
-    // go back to the front of the queue, for another worker.
-    const [running, ...notStarted] = w.pending.splice(0);
-    if (running !== undefined && running.state === "running") {
-      running.state = "done";
-      running.reject(
-        w.terminatedForCancel
-          ? new WorkerError(
-              `the worker thread running ${jobName(running)} was terminated ${running.spec.terminateAfter} s after the job was cancelled: its finally blocks did not run`,
-            )
-          : exitError(running, code, w.failure),
-      );
+    // The worker runs its jobs in order: those up to the last one it
+    // finished lost their results with it, the running one failed, the rest
+    // had not started and go back to the front of the queue.
+    const runningId = Atomics.load(w.shared, SLOT_RUNNING);
+    const lastDone = Atomics.load(w.shared, SLOT_LAST_DONE);
+    const jobs = w.pending.splice(0);
+    const doneUpTo = jobs.findIndex((job) => job.id === lastDone);
+    const requeue: Job[] = [];
+    jobs.forEach((job, i) => {
+      if (job.state !== "running") return;
+      if (i <= doneUpTo) {
+        job.state = "done";
+        job.reject(new WorkerError(`the worker thread that ran ${jobName(job)} died before sending its result back`, { cause: w.failure }));
+      } else if (job.id === runningId) {
+        job.state = "done";
+        job.reject(
+          w.terminatedForCancel
+            ? new WorkerError(
+                `the worker thread running ${jobName(job)} was terminated ${job.spec.terminateAfter} s after the job was cancelled: its finally blocks did not run`,
+              )
+            : exitError(job, code, w.failure),
+        );
+      } else {
+        job.state = "queued";
+        requeue.push(job);
+      }
+    });
+    if (runningId === 0 && w.failure !== undefined && requeue.length === jobs.length) {
+      process.stderr.write(`asyncio-ts: a worker thread crashed between jobs: ${String((w.failure as Error).message ?? w.failure)}\n`);
     }
-    const requeue = notStarted.filter((job) => job.state === "running");
-    for (const job of requeue) job.state = "queued";
     this.#queue.splice(this.#queueHead, 0, ...requeue);
     if (known) this.#dispatch();
     this.#checkDrained();
@@ -338,15 +402,6 @@ export class WorkerPool {
       done();
     }
   }
-}
-
-function transferList(w: PoolWorker, jobs: JobMessage[]): TransferListItem[] {
-  const list: TransferListItem[] = [];
-  for (const message of jobs) {
-    const job = w.pending.find((j) => j.id === message.id);
-    if (job !== undefined && job.transfer.length > 0) list.push(...job.transfer);
-  }
-  return list;
 }
 
 function jobName(job: Job): string {

@@ -277,6 +277,41 @@ describe("toThread()", () => {
     });
   });
 
+  it("shows what the function prints as it prints it, in order, while the function still runs", async () => {
+    const state = new Int32Array(new SharedArrayBuffer(4));
+    const seen: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      // Only the job's lines: the test runner writes to stdout too.
+      const text = String(chunk);
+      if (/^(first|\{ second: 2 \}|third|after)\n$/.test(text)) {
+        seen.push(text);
+        return true;
+      }
+      return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      await run(async () => {
+        const job = toThread((s: Int32Array) => {
+          console.log("first");
+          console.dir({ second: 2 });
+          process.stdout.write("third\n");
+          Atomics.wait(s, 0, 0, 20_000); // Until the caller saw the lines.
+          console.log("after");
+          return "done";
+        }, state);
+        while (seen.length < 3) await sleep(0.001); // The lines arrive while the job blocks.
+        seen.push("(caller saw them)\n");
+        Atomics.store(state, 0, 1);
+        Atomics.notify(state, 0);
+        assert.equal(await job, "done");
+      });
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.deepEqual(seen.join("").split("\n"), ["first", "{ second: 2 }", "third", "(caller saw them)", "after", ""]);
+  });
+
   it("refuses new calls after the default executor was shut down, with RuntimeError", async () => {
     await run(async () => {
       await getRunningLoop().shutdownDefaultExecutor();
@@ -367,15 +402,40 @@ describe("ThreadPoolExecutor", () => {
     assert.deepEqual(await Promise.all(next), ["b", "c", "d"]);
   });
 
-  it("starts workers on demand and releases them after idleTimeout", async () => {
-    const pool = new ThreadPoolExecutor({ maxWorkers: 2, idleTimeout: 0.05 });
+  it("when a worker dies, the call it ran fails, and a call that finished before it on that worker keeps its result", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 16 } });
     pools.push(pool);
-    assert.equal(pool.threadCount, 0);
-    await Promise.all([pool.submit(() => 1), pool.submit(() => 2)]);
-    assert.equal(pool.threadCount, 2);
-    while (pool.threadCount > 0) await new Promise((r) => setTimeout(r, 10)); // Ends when released.
-    assert.equal(pool.threadCount, 0);
-    assert.equal(await pool.submit(() => "again"), "again");
+    // Four calls in one tick to one worker: the first two finish, the third
+    // exhausts the memory, the fourth had not started.
+    const calls = [
+      pool.submit((x: number) => x, 1),
+      pool.submit((x: number) => x, 2),
+      pool.submit(() => {
+        const hog: number[][] = [];
+        for (;;) hog.push(new Array(1_000_000).fill(1));
+      }),
+      pool.submit((x: number) => x + 1, 3),
+    ];
+    const outcomes = await Promise.allSettled(calls);
+    assert.deepEqual(outcomes.map((o) => o.status), ["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    assert.deepEqual([0, 1, 3].map((i) => (outcomes[i] as PromiseFulfilledResult<number>).value), [1, 2, 4]);
+    const hog = outcomes[2] as PromiseRejectedResult;
+    assert.ok(hog.reason instanceof WorkerError && /ran out of memory/.test(hog.reason.message));
+  });
+
+  it("starts workers on demand and releases them after idleTimeout", async () => {
+    const lasting = new ThreadPoolExecutor({ maxWorkers: 2, idleTimeout: 3600 });
+    pools.push(lasting);
+    assert.equal(lasting.threadCount, 0);
+    await Promise.all([lasting.submit(() => 1), lasting.submit(() => 2)]);
+    assert.equal(lasting.threadCount, 2); // Two calls at once: two workers, kept while idle.
+
+    const brief = new ThreadPoolExecutor({ maxWorkers: 2, idleTimeout: 0.05 });
+    pools.push(brief);
+    await brief.submit(() => 1);
+    while (brief.threadCount > 0) await new Promise((r) => setTimeout(r, 10)); // Ends once released.
+    assert.equal(brief.threadCount, 0);
+    assert.equal(await brief.submit(() => "again"), "again");
   });
 
   it("shutdown() with a timeout terminates workers whose jobs outrun it, and says so", async () => {
