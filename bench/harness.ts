@@ -117,3 +117,48 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A variant for {@link measureInterleaved}: `fn` is one run, as for {@link measure}. */
+export interface Contender {
+  variant: string;
+  fn: () => unknown;
+  /** Set when the variant could not start (its pool failed to open): it is reported, not run. */
+  error?: string;
+}
+
+/**
+ * Like {@link measure} for several variants at once, run in alternation:
+ * each round runs every variant once (each round starting one variant
+ * later), so that a slow spell of a busy machine falls on all of them
+ * rather than on whichever ran then. A variant that throws is dropped from
+ * later rounds and reported with its error.
+ */
+export async function measureInterleaved(
+  contenders: readonly Contender[],
+  toValue: (ms: number) => number = (ms) => ms,
+  { warmup = WARMUP, repeats = REPEATS } = {},
+): Promise<Sample[]> {
+  const runs = contenders.map((): number[] => []);
+  const errors = contenders.map((c) => c.error);
+  const k = contenders.length;
+  for (let i = 0; i < warmup + repeats; i++) {
+    for (let j = 0; j < k; j++) {
+      const c = (i + j) % k;
+      if (errors[c] !== undefined) continue;
+      collectGarbage();
+      try {
+        const t0 = performance.now();
+        const own = await contenders[c]!.fn();
+        const ms = typeof own === "number" ? own : performance.now() - t0;
+        if (i >= warmup) runs[c]!.push(round(toValue(ms)));
+      } catch (err) {
+        errors[c] = String(err instanceof Error ? err.stack : err);
+      }
+    }
+  }
+  return contenders.map(({ variant }, c): Sample => {
+    const error = errors[c];
+    if (error !== undefined) return { variant, value: null, error };
+    return { variant, value: round(median(runs[c]!)), runs: runs[c]!, warmup, interleaved: true };
+  });
+}

@@ -22,9 +22,18 @@
  *   where the GIL keeps a pure-Python loop at about 1x.
  *
  * Every pool is started and warmed up (its workers running, the function
- * compiled) before the timed calls, and only one pool is alive at a time.
- * Raw baselines run first: on Node 20 the first AsyncLocalStorage.run
- * (asyncio-ts's run()) turns on promise hooks for the rest of the process.
+ * compiled) before the timed calls. The variants of a part run interleaved
+ * (measureInterleaved: one run of each per round), because on a busy 2-core
+ * machine a thread's wake-up costs anything from 20 to 150 µs depending on
+ * what else runs, and back-to-back blocks of one variant would measure the
+ * machine's mood. The idle pools meanwhile wait without using the CPU. So on
+ * Node 20 the raw baselines also run after asyncio-ts's first run(), whose
+ * AsyncLocalStorage turns on promise hooks for the process (about 1 µs a
+ * promise; within the noise here, and Node 24 has no such hooks).
+ *
+ * Environment: BENCH_LATENCY_CALLS (5,000), BENCH_THROUGHPUT_CALLS (20,000),
+ * BENCH_PARTS (latency,throughput,cpu), with the harness's BENCH_WARMUP and
+ * BENCH_REPEATS.
  *
  * @module
  */
@@ -38,12 +47,18 @@ import { Worker } from "node:worker_threads";
 import { ThreadPoolExecutor, gather, getRunningLoop, run, toThread } from "asyncio-ts";
 import { Piscina } from "piscina";
 import Tinypool from "tinypool";
-import { REPEATS, WARMUP, type Sample, emit, measure, perOp, round } from "./harness.js";
+import { type Contender, REPEATS, WARMUP, type Sample, emit, measureInterleaved, perOp, round } from "./harness.js";
 
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 5_000);
 const THROUGHPUT_CALLS = Number(process.env.BENCH_THROUGHPUT_CALLS ?? 20_000);
 const CPU_CALLS = 8;
 const CPU_SECONDS = 0.2;
+/**
+ * How long the pools kept across interleaved rounds keep idle workers: more
+ * than a round lasts, so that no worker is released and restarted between
+ * its warm-up and its timed runs.
+ */
+const IDLE_SECONDS = 120;
 /** Untimed calls before the timed ones, in every variant. */
 const WARM_CALLS = 200;
 /** Only some parts: BENCH_PARTS=latency,throughput,cpu (default all). */
@@ -85,26 +100,61 @@ async function inFlight(call: (x: number) => PromiseLike<number>, n: number): Pr
   return ms;
 }
 
-/** Measures on a pool that `open` starts (warmed up by the harness's runs and WARM_CALLS) and `close` ends. */
-async function onPool<P>(
+/**
+ * One variant: `open` starts its pool and warms it up, and returns one timed
+ * run (ms) and the way to close the pool.
+ */
+interface Variant {
+  variant: string;
+  open: () => Promise<{ timed: () => Promise<number>; close: () => unknown }>;
+}
+
+/** A variant on a pool that lives across the runs; `call` is one call of addOne on it. */
+function onPool<P>(
   variant: string,
-  open: () => P | Promise<P>,
-  close: (pool: P) => unknown,
-  timed: (pool: P) => Promise<number>,
-  warm: (pool: P) => Promise<unknown>,
-  toValue: (ms: number) => number,
-  options?: { warmup?: number; repeats?: number },
-): Promise<Sample> {
-  let pool: P | undefined;
+  start: () => P | Promise<P>,
+  stop: (pool: P) => unknown,
+  call: (pool: P) => (x: number) => PromiseLike<number>,
+  shape: (call: (x: number) => PromiseLike<number>) => Promise<number>,
+  warmThreads: number,
+): Variant {
+  return {
+    variant,
+    async open() {
+      const pool = await start();
+      try {
+        const c = call(pool);
+        await warmUp(c, warmThreads);
+        return { timed: () => shape(c), close: () => stop(pool) };
+      } catch (err) {
+        await stop(pool);
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Opens every variant, runs them interleaved (measureInterleaved), closes
+ * them. Every pool is idle while another variant runs.
+ */
+async function compare(variants: Variant[], toValue: (ms: number) => number, options?: { warmup?: number; repeats?: number }): Promise<Sample[]> {
+  const opened: Array<{ close: () => unknown } | undefined> = [];
+  const contenders: Contender[] = [];
+  for (const v of variants) {
+    try {
+      const o = await v.open();
+      opened.push(o);
+      contenders.push({ variant: v.variant, fn: o.timed });
+    } catch (err) {
+      opened.push(undefined);
+      contenders.push({ variant: v.variant, fn: () => 0, error: String(err instanceof Error ? err.stack : err) });
+    }
+  }
   try {
-    pool = await open();
-    await warm(pool);
-    const p = pool;
-    return await measure(variant, () => timed(p), toValue, options);
-  } catch (err) {
-    return { variant, value: null, error: String(err instanceof Error ? err.stack : err) };
+    return await measureInterleaved(contenders, toValue, options);
   } finally {
-    if (pool !== undefined) await close(pool);
+    for (const o of opened) await o?.close();
   }
 }
 
@@ -190,9 +240,9 @@ class RawPool {
 const piscinaName = `piscina ${version("piscina")}`;
 const tinypoolName = `tinypool ${version("tinypool")}`;
 const openPiscina = (threads: number) => () =>
-  new Piscina<number, number>({ filename: addOneModule, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  new Piscina<number, number>({ filename: addOneModule, minThreads: threads, maxThreads: threads, idleTimeout: IDLE_SECONDS * 1000 });
 const openTinypool = (threads: number) => () =>
-  new Tinypool({ filename: addOneModule, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  new Tinypool({ filename: addOneModule, minThreads: threads, maxThreads: threads, idleTimeout: IDLE_SECONDS * 1000 });
 
 /** WARM_CALLS calls, `threads` at a time, so that every worker starts and runs the function. */
 async function warmUp(call: (x: number) => PromiseLike<number>, threads: number): Promise<void> {
@@ -205,118 +255,90 @@ async function warmUp(call: (x: number) => PromiseLike<number>, threads: number)
 
 async function latency(): Promise<void> {
   const n = LATENCY_CALLS;
-  const us = perOp(n);
-  const raw = await onPool(
-    "raw worker_threads postMessage, 1 worker",
-    () => new RawPool(1),
-    (p) => p.close(),
-    (p) => sequential((x) => p.call(x), n),
-    (p) => warmUp((x) => p.call(x), 1),
-    us,
+  const seq = (call: (x: number) => PromiseLike<number>) => sequential(call, n);
+  const [subject, submit, raw, piscina, tinypool] = await compare(
+    [
+      {
+        // One run() per timed run: its default pool starts in the warm-up calls.
+        variant: "asyncio-ts toThread in run(), default pool",
+        open: async () => ({
+          timed: () =>
+            run(async () => {
+              await warmUp((x) => toThread(addOne, x), 1);
+              return seq((x) => toThread(addOne, x));
+            }),
+          close: () => {},
+        }),
+      },
+      onPool(
+        "asyncio-ts ThreadPoolExecutor({ maxWorkers: 1 }).submit",
+        () => new ThreadPoolExecutor({ maxWorkers: 1, idleTimeout: IDLE_SECONDS }),
+        (p) => p.shutdown(),
+        (p) => (x) => p.submit(addOne, x),
+        seq,
+        1,
+      ),
+      onPool("raw worker_threads postMessage, 1 worker", () => new RawPool(1), (p) => p.close(), (p) => (x) => p.call(x), seq, 1),
+      onPool(`${piscinaName}, maxThreads 1`, openPiscina(1), (p) => p.destroy(), (p) => (x) => p.run(x), seq, 1),
+      onPool(`${tinypoolName}, maxThreads 1`, openTinypool(1), (p) => p.destroy(), (p) => (x) => p.run(x) as Promise<number>, seq, 1),
+    ],
+    perOp(n),
   );
-  const piscina = await onPool(
-    `${piscinaName}, maxThreads 1`,
-    openPiscina(1),
-    (p) => p.destroy(),
-    (p) => sequential((x) => p.run(x), n),
-    (p) => warmUp((x) => p.run(x), 1),
-    us,
-  );
-  const tinypool = await onPool(
-    `${tinypoolName}, maxThreads 1`,
-    openTinypool(1),
-    (p) => p.destroy(),
-    (p) => sequential((x) => p.run(x) as Promise<number>, n),
-    (p) => warmUp((x) => p.run(x) as Promise<number>, 1),
-    us,
-  );
-  const submit = await onPool(
-    "asyncio-ts ThreadPoolExecutor({ maxWorkers: 1 }).submit",
-    () => new ThreadPoolExecutor({ maxWorkers: 1 }),
-    (p) => p.shutdown(),
-    (p) => sequential((x) => p.submit(addOne, x), n),
-    (p) => warmUp((x) => p.submit(addOne, x), 1),
-    us,
-  );
-  // One run() per timed run: its default pool starts in the warm-up calls.
-  const subject = await measure(
-    "asyncio-ts toThread in run(), default pool",
-    () =>
-      run(async () => {
-        await warmUp((x) => toThread(addOne, x), 1);
-        return sequential((x) => toThread(addOne, x), n);
-      }),
-    us,
-  );
-  emit("to-thread-latency", "us_per_op", subject, [submit, raw, piscina, tinypool], { calls: n, warm_calls: WARM_CALLS });
+  emit("to-thread-latency", "us_per_op", subject!, [submit!, raw!, piscina!, tinypool!], { calls: n, warm_calls: WARM_CALLS });
 }
 
 // ---- 2. throughput -------------------------------------------------------------
 
 async function throughput(): Promise<void> {
   const n = THROUGHPUT_CALLS;
-  const us = perOp(n);
   const t = THREADS;
-  const raw = await onPool(
-    `raw worker_threads pipelined, ${t} workers round-robin`,
-    () => new RawPool(t),
-    (p) => p.close(),
-    (p) => inFlight((x) => p.call(x), n),
-    (p) => warmUp((x) => p.call(x), t),
-    us,
-  );
-  const rawBatched = await onPool(
-    `raw worker_threads batched, ${t} workers, one message per worker per burst`,
-    () => new RawPool(t),
-    (p) => p.close(),
-    (p) => inFlight((x) => p.batched(x), n),
-    (p) => warmUp((x) => p.batched(x), t),
-    us,
-  );
-  const piscina = await onPool(
-    `${piscinaName}, maxThreads ${t}`,
-    openPiscina(t),
-    (p) => p.destroy(),
-    (p) => inFlight((x) => p.run(x), n),
-    (p) => warmUp((x) => p.run(x), t),
-    us,
-  );
-  const tinypool = await onPool(
-    `${tinypoolName}, maxThreads ${t}`,
-    openTinypool(t),
-    (p) => p.destroy(),
-    (p) => inFlight((x) => p.run(x) as Promise<number>, n),
-    (p) => warmUp((x) => p.run(x) as Promise<number>, t),
-    us,
-  );
-  const submit = await onPool(
-    `asyncio-ts ThreadPoolExecutor().submit + Promise.all, maxWorkers ${t}`,
-    () => new ThreadPoolExecutor(),
-    (p) => p.shutdown(),
-    (p) => inFlight((x) => p.submit(addOne, x), n),
-    (p) => warmUp((x) => p.submit(addOne, x), t),
-    us,
-  );
+  const all = (call: (x: number) => PromiseLike<number>) => inFlight(call, n);
   let poolSize: number | undefined;
-  const subject = await measure(
-    `asyncio-ts gather of toThread in run(), default pool (${t} workers)`,
-    () =>
-      run(async () => {
-        await warmUp((x) => toThread(addOne, x), t);
-        poolSize = getRunningLoop().getDefaultExecutor()?.maxWorkers;
-        const t0 = performance.now();
-        const futures = Array.from({ length: n }, (_, i) => toThread(addOne, i));
-        const results = await gather(...futures);
-        const ms = performance.now() - t0;
-        results.forEach((r, i) => check(i, r));
-        return ms;
-      }),
-    us,
+  const [subject, submit, raw, rawBatched, piscina, tinypool] = await compare(
+    [
+      {
+        variant: `asyncio-ts gather of toThread in run(), default pool (${t} workers)`,
+        open: async () => ({
+          timed: () =>
+            run(async () => {
+              await warmUp((x) => toThread(addOne, x), t);
+              poolSize = getRunningLoop().getDefaultExecutor()?.maxWorkers;
+              const t0 = performance.now();
+              const futures = Array.from({ length: n }, (_, i) => toThread(addOne, i));
+              const results = await gather(...futures);
+              const ms = performance.now() - t0;
+              results.forEach((r, i) => check(i, r));
+              return ms;
+            }),
+          close: () => {},
+        }),
+      },
+      onPool(
+        `asyncio-ts ThreadPoolExecutor().submit + Promise.all, maxWorkers ${t}`,
+        () => new ThreadPoolExecutor({ idleTimeout: IDLE_SECONDS }),
+        (p) => p.shutdown(),
+        (p) => (x) => p.submit(addOne, x),
+        all,
+        t,
+      ),
+      onPool(`raw worker_threads pipelined, ${t} workers round-robin`, () => new RawPool(t), (p) => p.close(), (p) => (x) => p.call(x), all, t),
+      onPool(
+        `raw worker_threads batched, ${t} workers, one message per worker per burst`,
+        () => new RawPool(t),
+        (p) => p.close(),
+        (p) => (x) => p.batched(x),
+        all,
+        t,
+      ),
+      onPool(`${piscinaName}, maxThreads ${t}`, openPiscina(t), (p) => p.destroy(), (p) => (x) => p.run(x), all, t),
+      onPool(`${tinypoolName}, maxThreads ${t}`, openTinypool(t), (p) => p.destroy(), (p) => (x) => p.run(x) as Promise<number>, all, t),
+    ],
+    perOp(n),
   );
   if (poolSize !== undefined && poolSize !== t) {
-    subject.error = `the default pool has ${poolSize} workers, the baselines ${t}`;
+    subject!.error = `the default pool has ${poolSize} workers, the baselines ${t}`;
   }
-  emit("to-thread-throughput", "us_per_op", subject, [submit, raw, rawBatched, piscina, tinypool], {
+  emit("to-thread-throughput", "us_per_op", subject!, [submit!, raw!, rawBatched!, piscina!, tinypool!], {
     calls: n,
     threads: t,
   });
@@ -329,6 +351,30 @@ function spin(n: number): number {
   let x = 0;
   for (let i = 0; i < n; i++) x = (x + Math.imul(i, i)) % 1_000_003;
   return x;
+}
+
+/**
+ * How many cores other work leaves free: the idle share of the machine's
+ * CPU time over one second in which this process waits, times the cores
+ * (Linux's /proc/stat). Below the core count, another process takes CPU
+ * time and the speedup cannot reach the core count. null off Linux.
+ */
+async function freeCores(): Promise<number | null> {
+  const sample = (): { idle: number; total: number } | null => {
+    try {
+      const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal (guest time is inside user)
+      const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+      return { idle: fields[3]! + fields[4]!, total };
+    } catch {
+      return null;
+    }
+  };
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = sample();
+  if (before === null || after === null || after.total === before.total) return null;
+  return round(((after.idle - before.idle) / (after.total - before.total)) * os.cpus().length);
 }
 
 /** The n for which spin(n) takes about CPU_SECONDS on the main thread, and what it took. */
@@ -396,30 +442,33 @@ function cpython(): { threads: Sample; sequential: Sample } {
 }
 
 async function cpu(): Promise<void> {
+  const freeBefore = await freeCores();
   const { n, callMs } = calibrate();
   const calls = CPU_CALLS;
-  const options = { warmup: 1 };
-  const mainThread = await measure(
-    `main thread, ${calls} calls one after another`,
-    () => {
-      for (let k = 0; k < calls; k++) spin(n);
-    },
+  const [subject, mainThread] = await measureInterleaved(
+    [
+      {
+        variant: `asyncio-ts gather of ${calls} toThread, default pool (${THREADS} workers)`,
+        fn: () =>
+          run(async () => {
+            // Starts the workers and compiles spin in each.
+            await gather(...Array.from({ length: calls }, () => toThread(spin, 1000)));
+            const t0 = performance.now();
+            await gather(...Array.from({ length: calls }, () => toThread(spin, n)));
+            return performance.now() - t0;
+          }),
+      },
+      {
+        variant: `main thread, ${calls} calls one after another`,
+        fn: () => {
+          for (let k = 0; k < calls; k++) spin(n);
+        },
+      },
+    ],
     (ms) => ms,
-    options,
+    { warmup: 1 },
   );
-  const subject = await measure(
-    `asyncio-ts gather of ${calls} toThread, default pool (${THREADS} workers)`,
-    () =>
-      run(async () => {
-        // Starts the workers and compiles spin in each.
-        await gather(...Array.from({ length: calls }, () => toThread(spin, 1000)));
-        const t0 = performance.now();
-        await gather(...Array.from({ length: calls }, () => toThread(spin, n)));
-        return performance.now() - t0;
-      }),
-    (ms) => ms,
-    options,
-  );
+  if (subject === undefined || mainThread === undefined) throw new Error("unreachable");
   if (subject.value !== null && mainThread.value !== null) subject.speedup = round(mainThread.value / subject.value);
   const py = cpython();
   emit("to-thread-cpu", "median_ms", subject, [mainThread, py.threads, py.sequential], {
@@ -429,6 +478,8 @@ async function cpu(): Promise<void> {
     cores: os.cpus().length,
     available_parallelism: os.availableParallelism(),
     threads: THREADS,
+    free_cores_before: freeBefore,
+    free_cores_after: await freeCores(),
   });
 }
 

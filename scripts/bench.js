@@ -71,6 +71,26 @@ const notes = {
   memory:
     "heapUsed delta after global.gc(), divided by the number of tasks. Each waiter is held in an array (the " +
     "Future, or the promise's resolve function), as real code holds what will complete it.",
+  "to-thread-latency":
+    "5,000 calls of `(x) => x + 1`, each awaited before the next, on warmed-up workers (started, the " +
+    "function compiled): toThread inside run() (the default pool; one call at a time keeps one worker busy), " +
+    "ThreadPoolExecutor({ maxWorkers: 1 }).submit, raw worker_threads (postMessage a number to one worker, " +
+    "wait for its reply), piscina and tinypool with maxThreads 1 (bench/workers/add-one.js). The variants run " +
+    "interleaved, one run of each per round, so that the machine's slow spells fall on all of them. On this " +
+    "2-vCPU virtual machine a round trip is bimodal: about 30 µs while other work keeps the vCPUs busy, " +
+    "100-400 µs when they are idle (waking a halted vCPU); the raw figure shows which a run saw, and ratios " +
+    "compare only between runs that saw the same.",
+  "to-thread-throughput":
+    "The calls are made at once and awaited together (gather / Promise.all); every variant has as many " +
+    "threads as asyncio-ts's default pool. Raw worker_threads: pipelined (one message per call, round-robin, " +
+    "all in flight, replies matched by order) and batched (the calls of one burst in one message per worker). " +
+    "Interleaved as above.",
+  "to-thread-cpu":
+    "Each call runs a pure integer loop calibrated to about 0.2 s on the main thread; the pool runs gather() " +
+    "of 8 toThread calls after a warm-up that starts its workers. CPython runs bench/python/to_thread.py " +
+    "(the same program with asyncio.to_thread and a pure-Python loop, calibrated to 0.2 s in Python): the GIL " +
+    "lets one thread run Python at a time. Speedup = time one after another / time on the pool; it needs the " +
+    "cores to be free, so another busy process on the machine shows here first.",
 };
 
 function major(node) {
@@ -139,9 +159,13 @@ function renderDoc(rows) {
     if (fast.length > 0) {
       const per = nodes.map((node) => {
         const on = fast.filter((r) => r.node === node);
-        const cores = mine.find((r) => r.node === node)?.params?.cores;
+        const params = mine.find((r) => r.node === node)?.params ?? {};
+        const free = [params.free_cores_before, params.free_cores_after].filter((x) => typeof x === "number");
+        const machine = params.cores
+          ? ` (${params.cores} cores${free.length ? `; free before/after: ${free.join("/")}` : ""})`
+          : "";
         const list = on.map((r) => `${r.baseline ? r.variant.split(" ").slice(0, 2).join(" ") : "asyncio-ts"} ${r.speedup}x`);
-        return `Node ${node}${cores ? ` (${cores} cores)` : ""}: ${list.join(", ")}`;
+        return `Node ${node}${machine}: ${list.join(", ")}`;
       });
       out.push(`Speedup (one after another / in parallel): ${per.join("; ")}.`, "");
     }
@@ -238,7 +262,9 @@ function targets(rows) {
       "toThread CPU-bound speedup: >= 0.9 x cores",
       typeof cpu?.speedup === "number" && cores ? cpu.speedup >= 0.9 * cores : undefined,
       cpu && cores
-        ? `${cpu.speedup}x on ${cores} cores (needs ${round(0.9 * cores)}x)${cpyCpu ? `; CPython to_thread ${cpyCpu.speedup}x` : ""}`
+        ? `${cpu.speedup}x on ${cores} cores (needs ${round(0.9 * cores)}x)` +
+            (typeof cpu.params.free_cores_before === "number" ? `, ${cpu.params.free_cores_before} of them free before the run` : "") +
+            (cpyCpu ? `; CPython to_thread ${cpyCpu.speedup}x` : "")
         : "–",
     ),
   );
