@@ -56,8 +56,23 @@ function isModuleFunction(value: unknown): value is ModuleFunction<(...args: any
   return value !== null && typeof value === "object" && BRAND in value;
 }
 
+// A function's reference, made once: its source text is read and checked
+// on the first call only.
+const refs = new WeakMap<object, FunctionRef>();
+
 /** @internal How a job names `fn`; throws a TypeError for what cannot run in a worker. */
 export function _functionRef(fn: unknown, what: string): FunctionRef {
+  if (fn !== null && (typeof fn === "function" || typeof fn === "object")) {
+    const known = refs.get(fn);
+    if (known !== undefined) return known;
+    const ref = makeRef(fn, what);
+    refs.set(fn, ref);
+    return ref;
+  }
+  return makeRef(fn, what);
+}
+
+function makeRef(fn: unknown, what: string): FunctionRef {
   if (isModuleFunction(fn)) return { kind: "module", url: fn.url, name: fn.name };
   if (typeof fn !== "function") {
     throw typeError(`${what} expects a function, got ${show(fn)}: pass the function itself, not its result`);
