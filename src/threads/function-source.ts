@@ -13,6 +13,7 @@
 import type { TransferListItem } from "node:worker_threads";
 import { show, typeError } from "../errors.js";
 import type { FunctionRef } from "./protocol.js";
+import { _freeVariables } from "./free-variables.js";
 
 const BRAND = Symbol("asyncio-ts.moduleFunction");
 const CANCELLABLE = Symbol("asyncio-ts.cancellable");
@@ -88,6 +89,17 @@ function makeRef(fn: unknown, what: string): FunctionRef {
   }
   if (/^class\b/.test(source)) {
     throw typeError(`${what} cannot run a class (${name}) in a worker thread: pass a function that uses it`);
+  }
+  const free = _freeVariables(source);
+  if (free !== undefined && free.length > 0) {
+    const list = free.join(", ");
+    const err = new ReferenceError(
+      `${what} cannot send ${name || "this function"} to a worker thread: it uses ${list} from its scope, which the ` +
+        `worker does not have; pass ${free.length > 1 ? "them as arguments" : `${list} as an argument`}, or export the ` +
+        `function from a module and pass moduleFunction(import.meta.url, "${name || "name"}")`,
+    );
+    Object.defineProperty(err, "code", { value: "ERR_ASYNCIO_CAPTURED_VARIABLE", enumerable: true });
+    throw err;
   }
   return { kind: "source", source, name };
 }

@@ -63,10 +63,10 @@ export function _runInExecutor(
  * @param fn - A self-contained function (it uses only its parameters and
  *   globals), or a module export named with `moduleFunction()`.
  * @throws {TypeError} for a native, bound or class function, or an argument that cannot be cloned.
- * @throws {ReferenceError} from the worker when `fn` uses a variable of its scope (the message says what to do).
+ * @throws {ReferenceError} when `fn` uses a variable of its scope, naming it and saying what to do instead.
  * @example
  * ```ts
- * const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2)); // calls itself by name: fine
+ * function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); } // its own name: fine
  * const [a, b] = await gather(toThread(fib, 30), toThread(fib, 31)); // two threads at once
  * ```
  */

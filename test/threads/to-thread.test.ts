@@ -20,6 +20,11 @@ import {
   toThread,
   transfer,
 } from "asyncio-ts";
+declare global {
+  // Set on the caller's globalThis only, by one test.
+  var onlyInTheCaller: number | undefined;
+}
+
 // build/test/threads/ -> the package root.
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const fixtures = new URL("test/fixtures/", `file://${root}`);
@@ -146,16 +151,47 @@ describe("toThread()", () => {
     );
   });
 
-  it("says which captured variable a function uses and what to do instead", async () => {
+  it("refuses a function that uses variables of its scope before sending it, naming them and saying what to do", async () => {
     const factor = 3;
-    await assert.rejects(
-      run(() => toThread((x: number) => x * factor, 2)),
-      (err: unknown) =>
-        err instanceof ReferenceError &&
-        /^factor is not defined: /.test(err.message) &&
-        /pass factor as an argument/.test(err.message) &&
-        /moduleFunction\(import\.meta\.url/.test(err.message),
-    );
+    const offset = 1;
+    const calls = new Int32Array(new SharedArrayBuffer(4));
+    await run(async () => {
+      for (const [fn, names] of [
+        [(x: number) => x * factor, "factor"],
+        [(x: number) => (x > 100 ? factor + offset : x), "factor, offset"], // Even in a branch not taken.
+      ] as const) {
+        assert.throws(
+          () => toThread(fn, 2),
+          (err: unknown) =>
+            err instanceof ReferenceError &&
+            (err as ReferenceError & { code: string }).code === "ERR_ASYNCIO_CAPTURED_VARIABLE" &&
+            err.message.includes(`it uses ${names} from its scope`) &&
+            /moduleFunction\(import\.meta\.url/.test(err.message),
+        );
+      }
+      // Its own name, parameters, locals and globals are fine.
+      const own = function count(c: Int32Array, n: number): number {
+        const step = 1;
+        Atomics.add(c, 0, step);
+        return n <= 0 ? 0 : count(c, n - 1) + Math.abs(step);
+      };
+      assert.equal(await toThread(own, calls, 3), 3);
+    });
+  });
+
+  it("names a variable the worker lacks when the function runs, for what only the caller's globals had", async () => {
+    (globalThis as { onlyInTheCaller?: number }).onlyInTheCaller = 1;
+    try {
+      await assert.rejects(
+        run(() => toThread(() => onlyInTheCaller! + 1)),
+        (err: unknown) =>
+          err instanceof ReferenceError &&
+          /^onlyInTheCaller is not defined: /.test(err.message) &&
+          /pass onlyInTheCaller as an argument/.test(err.message),
+      );
+    } finally {
+      delete (globalThis as { onlyInTheCaller?: number }).onlyInTheCaller;
+    }
   });
 
   it("refuses native, bound and class functions, and non-functions, with a TypeError that says what to do", async () => {
