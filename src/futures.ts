@@ -14,7 +14,7 @@
 import { inspect } from "node:util";
 import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "./errors.js";
 import { Handle } from "./loop/handles.js";
-import { _internalCallback, _isInternalCallback } from "./loop/internal-callback.js";
+import { _isInternalCallback } from "./loop/internal-callback.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { _getRunningLoop } from "./loop/running-loop.js";
 import { _taskStorage } from "./tasks/current-task.js";
@@ -413,9 +413,6 @@ function formatCallback(cb: Callback): string {
   if (cb instanceof Awaiter) return cb.task !== undefined ? "Task.task_wakeup()" : "then()";
   return `${cb.name || "<anonymous>"}()`;
 }
-
-/** @internal See internal-callback.ts. */
-export const _internal = _internalCallback;
 
 /** @internal `Error('boom')`, as CPython's repr of an exception. */
 export function formatException(err: unknown): string {

@@ -173,13 +173,11 @@ export class EventLoop {
 
   // One loop turn: move due timers to the ready queue, then run every handle
   // that is ready now (not those they schedule: those wait for the next turn).
-  // The host callback of a turn. It may inherit a task's async context (it
-  // was scheduled from that task's code); handles do not rely on it: while
-  // they run, _inHandle tells currentTask() and await that no task's code is
-  // running, and a user's callback runs outside any task (#runUserHandle).
-  readonly #turn = (): void => this.#runTurn();
-
-  readonly #runTurn = (): void => {
+  // This host callback may inherit a task's async context (it was scheduled
+  // from that task's code); handles do not rely on it: while they run,
+  // _inHandle tells currentTask() and await that no task's code is running,
+  // and a user's callback runs outside any task (#runUserHandle).
+  readonly #turn = (): void => {
     // Entered from setImmediate or from the clock's wake-up: either way, the
     // other is no longer needed, and at most one host callback stays pending.
     if (this.#immediate !== undefined) {

@@ -11,7 +11,8 @@
  */
 
 import { TimeoutError, checkSeconds, show, typeError } from "../errors.js";
-import { Future, _internal } from "../futures.js";
+import { Future } from "../futures.js";
+import { _internalCallback } from "../loop/internal-callback.js";
 import type { TimerHandle } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
@@ -57,7 +58,7 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
     this.#todo = futures;
     this.#loop = loop;
     this.#remaining = futures.size;
-    for (const fut of futures) fut.addDoneCallback(_internal(this.#onCompletion));
+    for (const fut of futures) fut.addDoneCallback(_internalCallback(this.#onCompletion));
     if (futures.size > 0 && timeout !== null) {
       this.#timer = loop._timer(loop.time() + timeout, () => this.#onTimeout(), undefined);
     }

@@ -10,7 +10,8 @@
  */
 
 import { CancelledError, show, typeError } from "../errors.js";
-import { Future, _internal } from "../futures.js";
+import { Future } from "../futures.js";
+import { _internalCallback } from "../loop/internal-callback.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
@@ -138,7 +139,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     }
   };
 
-  _internal(onChildDone);
+  _internalCallback(onChildDone);
   for (const fut of argToFut.values()) fut.addDoneCallback(onChildDone);
   outer = new GatheringFuture(children, loop);
   return outer;

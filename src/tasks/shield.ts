@@ -6,7 +6,8 @@
  * @module
  */
 
-import { Future, _internal } from "../futures.js";
+import { Future } from "../futures.js";
+import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type AwaitableLike, type ResultOf, _toFuture } from "./ensure-future.js";
 
@@ -40,7 +41,7 @@ export function shield<A extends AwaitableLike<unknown>>(aw: A): Future<ResultOf
   const onOuterDone = (): void => {
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);
   };
-  inner.addDoneCallback(_internal(onInnerDone));
-  outer.addDoneCallback(_internal(onOuterDone));
+  inner.addDoneCallback(_internalCallback(onInnerDone));
+  outer.addDoneCallback(_internalCallback(onOuterDone));
   return outer;
 }

@@ -8,7 +8,8 @@
  */
 
 import { CancelledError, TimeoutError, checkSeconds } from "../errors.js";
-import { Future, _internal } from "../futures.js";
+import { Future } from "../futures.js";
+import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { Coroutine } from "./coroutine.js";
@@ -48,7 +49,7 @@ async function waitForImpl(aw: unknown, timeout: number | null): Promise<unknown
 
   const waiter = new Future<void>({ loop });
   const timeoutHandle = loop.callLater(timeout, releaseWaiter, waiter);
-  const cb = _internal((): void => releaseWaiter(waiter));
+  const cb = _internalCallback((): void => releaseWaiter(waiter));
   const fut = _toFuture(aw, loop, "waitFor()");
   fut.addDoneCallback(cb);
   try {
@@ -90,7 +91,7 @@ function releaseWaiter(waiter: Future<void>): void {
 /** @internal Cancels `fut` and waits until it is done. */
 export async function cancelAndWait(fut: Future<unknown>, loop: EventLoop): Promise<void> {
   const waiter = new Future<void>({ loop });
-  const cb = _internal((): void => releaseWaiter(waiter));
+  const cb = _internalCallback((): void => releaseWaiter(waiter));
   fut.addDoneCallback(cb);
   try {
     fut.cancel();

@@ -10,7 +10,8 @@
  */
 
 import { checkSeconds, rangeError, show, typeError } from "../errors.js";
-import { Future, _internal } from "../futures.js";
+import { Future } from "../futures.js";
+import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 
@@ -75,7 +76,7 @@ export function wait<T>(
         release();
       }
     };
-    _internal(onCompletion);
+    _internalCallback(onCompletion);
     for (const f of set) f.addDoneCallback(onCompletion);
     try {
       await waiter;

@@ -21,6 +21,7 @@ import {
   type FunctionRef,
   JOB_STRIDE,
   type PoolMessage,
+  RESULT_STRIDE,
   SLOT_ABORTED,
   SLOT_LAST_DONE,
   SLOT_RUNNING,
@@ -55,9 +56,9 @@ function flush(): void {
     port!.postMessage({ t: "results", results: out });
   } catch {
     // A result that cannot be cloned: send each alone, replacing the bad ones.
-    for (let i = 0; i < out.length; i += 3) {
+    for (let i = 0; i < out.length; i += RESULT_STRIDE) {
       try {
-        port!.postMessage({ t: "results", results: out.slice(i, i + 3) });
+        port!.postMessage({ t: "results", results: out.slice(i, i + RESULT_STRIDE) });
       } catch (err) {
         const message = `the result of the job cannot be sent back from the worker thread: ${String(
           (err as Error).message,
