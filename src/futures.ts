@@ -13,7 +13,7 @@
 
 import { inspect } from "node:util";
 import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "./errors.js";
-import { Handle } from "./loop/handles.js";
+import { Handle, _callInContext, _captureContext, type _Context } from "./loop/handles.js";
 import { _isInternalCallback } from "./loop/internal-callback.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { _getRunningLoop } from "./loop/running-loop.js";
@@ -77,7 +77,19 @@ function captureResolvers(resolve: (value: any) => void, reject: (reason: unknow
 }
 function noop(): void {}
 
-type Callback = DoneCallback<any> | Awaiter;
+/** @internal A user's done callback, with the contexts it was added from. */
+class UserCallback {
+  constructor(
+    readonly fn: DoneCallback<any>,
+    readonly context: _Context,
+  ) {}
+}
+
+type Callback = DoneCallback<any> | Awaiter | UserCallback;
+
+function isCallback(cb: Callback, fn: DoneCallback<any>): boolean {
+  return cb === fn || (cb instanceof UserCallback && cb.fn === fn);
+}
 
 /** Options of `new Future()`. */
 export interface FutureOptions {
@@ -101,7 +113,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #result: T | undefined;
   #exception: unknown;
   #hasException = false;
-  #cancelMessage: string | undefined;
+  /**
+   * @internal The cancel message. A Task shares it, as in CPython: its
+   * cancel() sets it for a pending cancel, and its end clears it.
+   */
+  _cancelMessage: string | undefined;
   /** @internal The CancelledError a Task's body raised, kept for result(). */
   _cancelledExc: CancelledError | undefined;
   // Undefined, one callback, or an array: most Futures have one awaiter.
@@ -211,7 +227,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#retrieved();
     if (this.#state !== PENDING) return false;
     this.#state = CANCELLED;
-    this.#cancelMessage = msg;
+    this._cancelMessage = msg;
     this.#scheduleCallbacks();
     return true;
   }
@@ -221,7 +237,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (typeof callback !== "function") {
       throw typeError(`addDoneCallback() expects a function, got ${show(callback)}`);
     }
-    this.#addCallback(callback);
+    // A user's callback runs in the contexts it was added from (CPython's
+    // add_done_callback(context=copy_context())); asyncio-ts's own need none.
+    this.#addCallback(_isInternalCallback(callback) ? callback : new UserCallback(callback, _captureContext()));
   }
 
   /** Removes every registration of `callback`; returns how many it removed. */
@@ -230,11 +248,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // Once done, the callbacks are scheduled and run regardless, as in CPython.
     if (cbs === undefined || this.#state !== PENDING) return 0;
     if (!Array.isArray(cbs)) {
-      if (cbs !== callback) return 0;
+      if (!isCallback(cbs, callback)) return 0;
       this.#callbacks = undefined;
       return 1;
     }
-    const kept = cbs.filter((cb) => cb !== callback);
+    const kept = cbs.filter((cb) => !isCallback(cb, callback));
     this.#callbacks = kept;
     return cbs.length - kept.length;
   }
@@ -257,18 +275,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
       new Awaiter(undefined, onFulfilled, onRejected, capturedResolve, capturedReject).reject(err);
       return promise;
     }
-    const awaiter = new Awaiter(task, onFulfilled, onRejected, capturedResolve, capturedReject);
     if ((task as unknown) === this) {
-      awaiter.reject(new RuntimeError("Task cannot await on itself: await another task, or return the value"));
+      new Awaiter(undefined, onFulfilled, onRejected, capturedResolve, capturedReject).reject(
+        new RuntimeError("Task cannot await on itself: await another task, or return the value"),
+      );
       return promise;
     }
-    if (task !== undefined) task._suspend(this);
-    if (this.#state === PENDING) {
-      this.#addCallback(awaiter);
+    if (this.#state !== PENDING) {
+      // As CPython's `await fut` on a done Future: the task does not suspend,
+      // and a cancel requested meanwhile waits for its next suspension.
+      this._deliver(new Awaiter(undefined, onFulfilled, onRejected, capturedResolve, capturedReject));
+      return promise;
+    }
+    const awaiter = new Awaiter(task, onFulfilled, onRejected, capturedResolve, capturedReject);
+    this.#addCallback(awaiter);
+    if (task !== undefined) {
+      // The wake-up is registered first, as CPython's Task.__step does: a
+      // cancel pending for the task cancels this Future now, and the task
+      // wakes on a later turn, after the callbacks queued before it.
+      task._suspend(this);
       // The task now waits: its step is over, and the loop goes on.
-      if (task !== undefined) this.#loop._stepEnded(task);
-    } else {
-      this._deliver(awaiter);
+      this.#loop._stepEnded(task);
     }
     return promise;
   }
@@ -283,35 +310,47 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return Promise.resolve(this).finally(onFinally);
   }
 
-  /** @internal Settles an awaiter from this done Future. */
+  /**
+   * @internal Settles an awaiter from this done Future. Waking a task, a
+   * cancel requested since it suspended replaces the outcome, unless that
+   * outcome is a CancelledError already (CPython 3.13 `Task.__step`).
+   */
   _deliver(awaiter: Awaiter): void {
+    let failed = true;
+    let value: unknown;
+    if (this.#state === CANCELLED) {
+      value = this._makeCancelledError();
+    } else if (this.#hasException) {
+      this.#retrieved();
+      value = this.#exception;
+    } else {
+      failed = false;
+      value = this.#result;
+    }
     const task = awaiter.task;
     if (task !== undefined) {
       task._resume(this);
-      const cancelled = task._takeMustCancel(this);
-      if (cancelled !== undefined) {
-        awaiter.reject(cancelled);
-        return;
+      if (task._takeMustCancel() && !(failed && value instanceof CancelledError)) {
+        failed = true;
+        value = task._makeMustCancelError();
       }
     }
-    if (this.#state === CANCELLED) {
-      awaiter.reject(this._makeCancelledError());
-    } else if (this.#hasException) {
-      this.#retrieved();
-      awaiter.reject(this.#exception);
-    } else {
-      awaiter.resolve(this.#result);
-    }
+    if (failed) awaiter.reject(value);
+    else awaiter.resolve(value);
   }
 
-  /** @internal The CancelledError to throw for this cancelled Future. */
+  /**
+   * @internal The CancelledError to throw for this cancelled Future. The
+   * one a Task's code raised comes out once; later calls make a new one
+   * with the cancel message (CPython 3.13 `_make_cancelled_error`).
+   */
   _makeCancelledError(): CancelledError {
-    return this._cancelledExc ?? new CancelledError(this.#cancelMessage ?? "");
-  }
-
-  /** @internal The message given to cancel(). */
-  get _cancelMessage(): string | undefined {
-    return this.#cancelMessage;
+    const exc = this._cancelledExc;
+    if (exc !== undefined) {
+      this._cancelledExc = undefined;
+      return exc;
+    }
+    return new CancelledError(this._cancelMessage ?? "");
   }
 
   /** @internal Completes it and runs its callbacks now, not on the next turn: for sleep(0). */
@@ -319,6 +358,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state !== PENDING) return;
     this.#result = result;
     this.#state = FINISHED;
+    this._runCallbacksNow();
+  }
+
+  /**
+   * @internal Cancels it without scheduling its callbacks: the handle that
+   * was to complete it runs them (`_runCallbacksNow`) at its place in the
+   * queue. For sleep(0), which CPython implements as a bare yield: a task
+   * cancelled there wakes at its place in the queue, not at its end.
+   */
+  _cancelInPlace(msg: string | undefined): boolean {
+    this.#retrieved();
+    if (this.#state !== PENDING) return false;
+    this.#state = CANCELLED;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  /** @internal Runs the callbacks of this done Future now: one inline, more on later handles. */
+  _runCallbacksNow(): void {
     const cbs = this.#callbacks;
     if (cbs === undefined || Array.isArray(cbs)) {
       this.#scheduleCallbacks();
@@ -359,7 +417,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #scheduleOne(callback: Callback): void {
     const handle = new Handle(runCallback, this, this.#loop);
     handle._arg2 = callback;
-    if (!(callback instanceof Awaiter) && !_isInternalCallback(callback)) handle._user = true;
     this.#loop._schedule(handle);
   }
 
@@ -398,11 +455,13 @@ function runCallback(future: Future<unknown>, cb: Callback): void {
     future._deliver(cb);
     return;
   }
+  const fn = cb instanceof UserCallback ? cb.fn : cb;
   try {
-    cb(future);
+    if (cb instanceof UserCallback) _callInContext(cb.context, fn, future, undefined);
+    else fn(future);
   } catch (exception) {
     future.getLoop().callExceptionHandler({
-      message: `Exception in callback ${cb.name || "<anonymous>"}(${future.toString()})`,
+      message: `Exception in callback ${fn.name || "<anonymous>"}(${future.toString()})`,
       exception,
       future,
     });
@@ -411,7 +470,8 @@ function runCallback(future: Future<unknown>, cb: Callback): void {
 
 function formatCallback(cb: Callback): string {
   if (cb instanceof Awaiter) return cb.task !== undefined ? "Task.task_wakeup()" : "then()";
-  return `${cb.name || "<anonymous>"}()`;
+  const fn = cb instanceof UserCallback ? cb.fn : cb;
+  return `${fn.name || "<anonymous>"}()`;
 }
 
 /** @internal `Error('boom')`, as CPython's repr of an exception. */

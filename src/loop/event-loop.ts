@@ -15,11 +15,10 @@ import { inspect } from "node:util";
 import { performance } from "node:perf_hooks";
 import { RuntimeError, checkSeconds, show, typeError } from "../errors.js";
 import { type Clock, MonotonicClock } from "./clock.js";
-import { Handle, TimerHandle } from "./handles.js";
+import { Handle, TimerHandle, _captureContext } from "./handles.js";
 import { TimerHeap } from "./timer-heap.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js";
 import { _trackAsyncGenerators } from "./async-generators.js";
-import { _taskStorage } from "../tasks/current-task.js";
 import { Future } from "../futures.js";
 import { ThreadPoolExecutor } from "../threads/executor.js";
 import type { CancellableFunction, ModuleFunction } from "../threads/function-source.js";
@@ -109,7 +108,7 @@ export class EventLoop {
         : args.length === 1
           ? new Handle(callback as unknown as (arg: unknown) => void, args[0], this)
           : new Handle(named(callback, () => callback(...args)), undefined, this);
-    handle._user = true;
+    handle._context = _captureContext();
     if (this.#debug) handle._source = _callerSite();
     this._schedule(handle);
     return handle;
@@ -128,7 +127,7 @@ export class EventLoop {
     const fn =
       args.length <= 1 ? (callback as unknown as (arg: unknown) => void) : named(callback, () => callback(...args));
     const handle = this._timer(when, fn, args[0]);
-    handle._user = true;
+    handle._context = _captureContext();
     if (this.#debug) handle._source = _callerSite();
     return handle;
   }
@@ -176,7 +175,8 @@ export class EventLoop {
   // This host callback may inherit a task's async context (it was scheduled
   // from that task's code); handles do not rely on it: while they run,
   // _inHandle tells currentTask() and await that no task's code is running,
-  // and a user's callback runs outside any task (#runUserHandle).
+  // a user's callback runs in the contexts it was scheduled from, outside
+  // any task (Handle._context), and a task's step in its creator's.
   readonly #turn = (): void => {
     // Entered from setImmediate or from the clock's wake-up: either way, the
     // other is no longer needed, and at most one host callback stays pending.
@@ -218,8 +218,7 @@ export class EventLoop {
       while (this.#batchIndex < batch.length) {
         const handle = batch[this.#batchIndex]!;
         batch[this.#batchIndex++] = undefined as never;
-        if (handle._user && _taskStorage.getStore() !== undefined) this.#runUserHandle(handle);
-        else if (slow === undefined) handle._run();
+        if (slow === undefined) handle._run();
         else slow.runHandle(handle);
         if (this.#stepping !== undefined) {
           // Resume when the step ends (_stepEnded), or on the next host
@@ -255,15 +254,6 @@ export class EventLoop {
     if (this.#stepping !== task) return;
     this.#stepping = undefined;
     if (this.#batch !== undefined && !this._inHandle) this.#runBatch();
-  }
-
-  // A user's callback (callSoon, addDoneCallback) runs outside any task, as
-  // in CPython; the batch was resumed from a task's await, in its context.
-  #runUserHandle(handle: Handle): void {
-    _taskStorage.exit(() => {
-      if (this._slow === undefined) handle._run();
-      else this._slow.runHandle(handle);
-    });
   }
 
   readonly #stop = (): void => {

@@ -1,12 +1,39 @@
 /**
  * Handle and TimerHandle: a callback scheduled on the event loop.
  *
- * Port of CPython 3.11 Lib/asyncio/events.py `Handle`, `TimerHandle`.
+ * Port of CPython 3.13 Lib/asyncio/events.py `Handle`, `TimerHandle`. As
+ * CPython's Handle carries a contextvars context, a user's callback carries
+ * the AsyncLocalStorage contexts it was scheduled from and runs in them,
+ * outside any task.
  *
  * @module
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { EventLoop } from "./event-loop.js";
+import { _taskStorage } from "../tasks/current-task.js";
+
+/** @internal The AsyncLocalStorage contexts of a moment, as `AsyncLocalStorage.snapshot()` returns them. */
+export type _Context = <R, A extends unknown[]>(fn: (...args: A) => R, ...args: A) => R;
+
+/** @internal The AsyncLocalStorage contexts current now. */
+export function _captureContext(): _Context {
+  return AsyncLocalStorage.snapshot() as _Context;
+}
+
+/**
+ * @internal Calls a user's callback in `context`, outside any task: a
+ * callback scheduled from a task's code is not part of that task (CPython
+ * runs it with no current task).
+ */
+export function _callInContext(context: _Context, fn: (a: any, b: any) => void, a: unknown, b: unknown): void {
+  context(callOutsideTask, fn, a, b);
+}
+
+function callOutsideTask(fn: (a: any, b: any) => void, a: unknown, b: unknown): void {
+  if (_taskStorage.getStore() === undefined) fn(a, b);
+  else _taskStorage.exit(fn, a, b);
+}
 
 /** A callback scheduled by `loop.callSoon()`; `cancel()` stops it from running. */
 export class Handle {
@@ -17,7 +44,8 @@ export class Handle {
   /** @internal */ readonly _loop: EventLoop;
   /** @internal Where it was scheduled, in debug mode. */ _source: string | undefined;
   /** @internal A task's first step: debug mode times it as the task's, not as a callback. */ _step = false;
-  /** @internal A user's callback: it runs outside any task's context. */ _user = false;
+  /** @internal A user's callback runs in the contexts it was scheduled from, outside any task. */
+  _context: _Context | undefined = undefined;
 
   /** @internal */
   constructor(callback: (arg: any, arg2: any) => void, arg: unknown, loop: EventLoop) {
@@ -46,7 +74,8 @@ export class Handle {
     const callback = this._callback;
     if (callback === undefined) return;
     try {
-      callback(this._arg, this._arg2);
+      if (this._context === undefined) callback(this._arg, this._arg2);
+      else _callInContext(this._context, callback, this._arg, this._arg2);
     } catch (exception) {
       this._loop.callExceptionHandler({
         message: `Exception in callback ${this.toString()}`,

@@ -1,8 +1,10 @@
 /**
  * gather(): run awaitables concurrently; results in argument order.
  *
- * Port of CPython 3.11 Lib/asyncio/tasks.py `gather` and `_GatheringFuture`.
- * Differs: a plain promise is accepted but already running, so cancelling
+ * Port of CPython 3.13 Lib/asyncio/tasks.py `gather` and `_GatheringFuture`.
+ * As since 3.12, children already done are counted at once, so a gather of
+ * done children is done when it returns. Differs: a plain promise is
+ * accepted but already running, so cancelling
  * gather cannot stop it (docs/differences.md). Options come last, as an
  * object: `gather(a, b, { returnExceptions: true })`.
  *
@@ -140,8 +142,15 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   };
 
   _internalCallback(onChildDone);
-  for (const fut of argToFut.values()) fut.addDoneCallback(onChildDone);
+  const doneFuts: Future<unknown>[] = [];
+  for (const fut of argToFut.values()) {
+    if (fut.done()) doneFuts.push(fut);
+    else fut.addDoneCallback(onChildDone);
+  }
   outer = new GatheringFuture(children, loop);
+  // As CPython 3.12+: children done already are counted now, so when all
+  // are done, gather is done before it returns.
+  for (const fut of doneFuts) onChildDone(fut);
   return outer;
 }
 

@@ -1,9 +1,11 @@
 /**
  * sleep(): suspend the current task for some seconds.
  *
- * Port of CPython 3.11 Lib/asyncio/tasks.py `sleep` and `__sleep0`. Differs:
- * returns a Future (cancellable, awaitable) instead of a coroutine; a negative
- * or NaN delay is an error here, not a zero-second sleep.
+ * Port of CPython 3.13 Lib/asyncio/tasks.py `sleep` and `__sleep0`. Differs:
+ * returns a Future (cancellable, awaitable, and accepted by createTask)
+ * instead of a coroutine. A delay of zero or less is one loop turn, as in
+ * CPython; a task cancelled in `sleep(0)` wakes at its place in the queue, as
+ * a task cancelled at CPython's bare `yield` does.
  *
  * @module
  */
@@ -15,11 +17,13 @@ import type { TimerHandle } from "../loop/handles.js";
 
 /**
  * Waits `delay` seconds, then resolves to `result`. `sleep(0)` yields exactly
- * one loop turn, letting every other ready task run.
+ * one loop turn, letting every other ready task run; a negative delay does
+ * the same, so `await sleep(deadline - loop.time())` is safe.
  *
- * @param delay - Seconds, as in asyncio (`0.2` is 200 ms); not negative.
+ * @param delay - Seconds, as in asyncio (`0.2` is 200 ms).
  * @param result - What the sleep resolves to.
- * @throws {RangeError} for a negative or NaN delay.
+ * @throws {TypeError} for a delay that is not a number.
+ * @throws {RangeError} for a NaN delay.
  * @throws {RuntimeError} outside a running loop.
  * @example
  * ```ts
@@ -30,12 +34,13 @@ import type { TimerHandle } from "../loop/handles.js";
 export function sleep(delay: number): Future<void>;
 export function sleep<T>(delay: number, result: T): Future<T>;
 export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
-  checkSeconds(delay, "sleep() delay", { negative: false });
+  checkSeconds(delay, "sleep() delay");
   const loop = getRunningLoop();
   const future = new SleepFuture<T | undefined>({ loop });
   future._result = result;
-  if (delay === 0) {
+  if (delay <= 0) {
     // One turn: the awaiting task resumes in the next turn, not the one after.
+    future._yielding = true;
     loop._soon(sleep0, future);
   } else {
     future._timer = loop._timer(loop.time() + delay, wake, future);
@@ -47,7 +52,10 @@ export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
 class SleepFuture<T> extends Future<T> {
   _timer: TimerHandle | undefined = undefined;
   _result: T | undefined = undefined;
+  /** A sleep(0) whose turn has not come yet. */
+  _yielding = false;
   override cancel(msg?: string): boolean {
+    if (this._yielding) return this._cancelInPlace(msg);
     if (!super.cancel(msg)) return false;
     this._timer?.cancel();
     this._timer = undefined;
@@ -56,7 +64,9 @@ class SleepFuture<T> extends Future<T> {
 }
 
 function sleep0(future: SleepFuture<unknown>): void {
-  future._setResultNow(future._result);
+  future._yielding = false;
+  if (future.cancelled()) future._runCallbacksNow();
+  else future._setResultNow(future._result);
 }
 
 function wake(future: SleepFuture<unknown>): void {

@@ -17,15 +17,19 @@
 
 import { CancelledError, RuntimeError, show, typeError } from "../errors.js";
 import { Future } from "../futures.js";
-import { Handle } from "../loop/handles.js";
+import { Handle, _captureContext, type _Context } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { _taskStorage } from "./current-task.js";
 import { Coroutine } from "./coroutine.js";
 import { _callerSite } from "../debug/origin.js";
 
-/** What a Task runs: an async function called with no arguments, or a lazy Coroutine. */
-export type TaskBody<T> = (() => T | PromiseLike<T>) | Coroutine<T>;
+/**
+ * What a Task runs: an async function called with no arguments, a lazy
+ * Coroutine, or an asyncio-ts Future to await (what `sleep()`, `toThread()`
+ * and `gather()` return, which are coroutines in CPython).
+ */
+export type TaskBody<T> = (() => T | PromiseLike<T>) | Coroutine<T> | Future<T>;
 
 /** Options of `createTask()`. */
 export interface TaskOptions {
@@ -46,9 +50,13 @@ export class Task<T = unknown> extends Future<T> {
   #waiter: Future<unknown> | undefined;
   #moreWaiters: Set<Future<unknown>> | undefined;
   #mustCancel = false;
-  #cancelMessage: string | undefined;
+  #signalMessage: string | undefined;
   #numCancelsRequested = 0;
   #controller: AbortController | undefined;
+  // The AsyncLocalStorage contexts where the task was created: its first
+  // step runs in them, and later steps continue from it (CPython copies the
+  // contextvars context into the task).
+  #context: _Context | undefined;
 
   /** @internal Use createTask(). */
   constructor(body: TaskBody<T>, loop: EventLoop, options: TaskOptions = {}) {
@@ -57,6 +65,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#body = body;
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
     if (loop.getDebug()) this._source = _callerSite();
+    this.#context = _captureContext();
     loop._tasks.add(this as Task<unknown>);
     const start = new Handle(startTask, this, loop);
     start._step = true;
@@ -87,7 +96,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#numCancelsRequested > 0 || this.cancelled()) {
-        this.#controller.abort(new CancelledError(this.#cancelMessage ?? ""));
+        this.#controller.abort(new CancelledError(this.#signalMessage ?? ""));
       }
     }
     return this.#controller.signal;
@@ -100,7 +109,7 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this.done()) return super.cancel(msg); // false; marks a failure handled, as CPython
     this.#numCancelsRequested++;
-    this.#cancelMessage = msg; // Also for `signal`, if read later.
+    this.#signalMessage = msg; // For `signal`, if read later.
     this.#controller?.abort(new CancelledError(msg ?? ""));
     let cancelledWaiter = false;
     if (this.#waiter !== undefined && this.#waiter.cancel(msg)) cancelledWaiter = true;
@@ -111,6 +120,7 @@ export class Task<T = unknown> extends Future<T> {
     // The waiter is done but has not woken the task yet, or the task awaits
     // something foreign: deliver at its next asyncio-ts await.
     this.#mustCancel = true;
+    this._cancelMessage = msg;
     return true;
   }
 
@@ -134,7 +144,7 @@ export class Task<T = unknown> extends Future<T> {
     this._loopSlow()?.stepEnded(this as Task<unknown>);
     if (this.#waiter === undefined) this.#waiter = future;
     else if (this.#waiter !== future) (this.#moreWaiters ??= new Set()).add(future);
-    if (this.#mustCancel && !future.done() && future.cancel(this.#cancelMessage)) {
+    if (this.#mustCancel && !future.done() && future.cancel(this._cancelMessage)) {
       this.#mustCancel = false;
     }
   }
@@ -147,31 +157,39 @@ export class Task<T = unknown> extends Future<T> {
     if (slow !== undefined) queueMicrotask(() => slow.stepStarted(this as Task<unknown>));
   }
 
-  /** @internal A pending cancel to deliver instead of `future`'s outcome, if any. */
-  _takeMustCancel(future: Future<unknown>): CancelledError | undefined {
-    if (!this.#mustCancel) return undefined;
+  /** @internal Takes the pending cancel, if any: the waking task gets a CancelledError instead. */
+  _takeMustCancel(): boolean {
+    if (!this.#mustCancel) return false;
     this.#mustCancel = false;
-    if (future.cancelled()) return future._makeCancelledError();
-    return new CancelledError(this.#cancelMessage ?? "");
+    return true;
+  }
+
+  /** @internal The CancelledError of a pending cancel (CPython's Task._make_cancelled_error). */
+  _makeMustCancelError(): CancelledError {
+    return this._makeCancelledError();
   }
 
   /** @internal */
   _start(): void {
     if (this.done()) return;
     const loop = this.getLoop();
+    const context = this.#context!;
+    this.#context = undefined;
     if (this.#mustCancel) {
       // Cancelled before its first step: the body never runs (CPython throws
-      // CancelledError into the coroutine before its first line).
+      // CancelledError into the coroutine before its first line, and the
+      // coroutine raises it).
       this.#mustCancel = false;
       if (this.#body instanceof Coroutine) this.#body._close();
-      this.#finishCancelled(new CancelledError(this.#cancelMessage ?? ""));
+      else if (this.#body instanceof Future) this.#body.cancel(this._cancelMessage);
+      this.#finishCancelled(this._makeMustCancelError());
       return;
     }
     loop._slow?.stepStarted(this as Task<unknown>);
     loop._stepStarting(this);
     // One context switch per task: the body and its reactions run in it, so
     // the reactions (shared functions, no closure per task) find the task.
-    _taskStorage.run(this as Task<unknown>, firstStep, this as Task<unknown>);
+    context(runFirstStep, this as Task<unknown>);
   }
 
   /** @internal The body returned `value`. */
@@ -179,9 +197,9 @@ export class Task<T = unknown> extends Future<T> {
     if (this.done()) return;
     this.#settled();
     if (this.#mustCancel) {
-      // Cancelled right before the body returned.
+      // Cancelled right before the body returned: the cancel message stays.
       this.#mustCancel = false;
-      this.#finishCancelled(new CancelledError(this.#cancelMessage ?? ""));
+      super.cancel(this._cancelMessage);
     } else {
       super.setResult(value);
     }
@@ -200,10 +218,12 @@ export class Task<T = unknown> extends Future<T> {
     this.getLoop()._stepEnded(this);
   }
 
+  // The body raised CancelledError: awaiting the task raises that error
+  // once, then CancelledError('') (CPython 3.13 keeps no message either).
   #finishCancelled(err: CancelledError): void {
     this.#settled();
     this._cancelledExc = err;
-    super.cancel(err.message);
+    super.cancel();
   }
 
   #settled(): void {
@@ -249,11 +269,15 @@ function firstStep(task: Task<unknown>): void {
   }
 }
 
+function runFirstStep(task: Task<unknown>): void {
+  _taskStorage.run(task, firstStep, task);
+}
+
 function firstStepBody(task: Task<unknown>): void {
   let returned: unknown;
   try {
     const body = task.getCoro();
-    returned = body instanceof Coroutine ? body._start() : body();
+    returned = body instanceof Coroutine ? body._start() : body instanceof Future ? body : body();
     if (returned instanceof Promise) {
       // A native promise's reactions run in the context of their then():
       // this task's, so shared functions can find it.
@@ -289,6 +313,7 @@ function startTask(task: Task<unknown>): void {
 }
 
 function coroName(body: TaskBody<unknown>): string {
+  if (body instanceof Future) return body.toString();
   return body instanceof Coroutine ? `${body.name}()` : `${body.name || "<anonymous>"}()`;
 }
 
@@ -311,9 +336,9 @@ function taskCompletionError(what: string): RuntimeError {
  */
 export function createTask<T>(coro: TaskBody<T>, options?: TaskOptions): Task<Awaited<T>> {
   const loop = getRunningLoop();
-  if (typeof coro !== "function" && !(coro instanceof Coroutine)) {
+  if (typeof coro !== "function" && !(coro instanceof Coroutine) && !(coro instanceof Future)) {
     throw typeError(
-      `createTask() expects an async function or a Coroutine, got ${show(coro)}: ` +
+      `createTask() expects an async function, a Coroutine or an asyncio-ts Future, got ${show(coro)}: ` +
         (isThenable(coro)
           ? "a promise is already running and cannot become a Task; pass the function instead (createTask(fn), not createTask(fn()))"
           : "pass the function itself"),
