@@ -461,7 +461,9 @@ function runCallback(future: Future<unknown>, cb: Callback): void {
     else fn(future);
   } catch (exception) {
     future.getLoop().callExceptionHandler({
-      message: `Exception in callback ${fn.name || "<anonymous>"}(${future.toString()})`,
+      // As CPython 3.13's format_helpers: arguments only in debug mode, as
+      // they may hold sensitive data.
+      message: `Exception in callback ${fn.name || "<anonymous>"}(${future.getLoop().getDebug() ? future.toString() : ""})`,
       exception,
       future,
     });

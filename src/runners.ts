@@ -16,8 +16,12 @@ import { _claimThread, _getRunningLoop, _releaseThread } from "./loop/running-lo
 import { _exitWith130IfUncaught, _installSigint } from "./loop/signals.js";
 import { Coroutine } from "./tasks/coroutine.js";
 import { Task, type TaskBody, isThenable } from "./tasks/task.js";
+import type { Future } from "./futures.js";
 import { gather } from "./tasks/gather.js";
 import { _reportUnretrieved } from "./debug/unretrieved.js";
+
+/** Seconds run() waits for the thread pool's jobs at the end (CPython's constants.THREAD_JOIN_TIMEOUT). */
+const THREAD_JOIN_TIMEOUT = 300;
 
 /** Options of `run()` and `new Runner()`. */
 export interface RunOptions {
@@ -28,7 +32,7 @@ export interface RunOptions {
 }
 
 /** What `run()` runs: an async function (called with no arguments) or a Coroutine. */
-export type Main<T> = TaskBody<T>;
+export type Main<T> = Exclude<TaskBody<T>, Future<T>>;
 
 /**
  * Runs several top-level calls on one event loop; `close()` finishes it as
@@ -103,7 +107,7 @@ export class Runner {
     try {
       await cancelAllTasks(loop);
       await loop.runUntilComplete(task(loop, () => loop.shutdownAsyncgens()));
-      await loop.runUntilComplete(task(loop, () => loop.shutdownDefaultExecutor()));
+      await loop.runUntilComplete(task(loop, () => loop.shutdownDefaultExecutor({ timeout: THREAD_JOIN_TIMEOUT })));
     } finally {
       _reportUnretrieved(loop);
       loop.close();

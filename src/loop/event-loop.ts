@@ -446,12 +446,18 @@ export class EventLoop {
     return _runInExecutor(this, executor, fn, args, "runInExecutor()");
   }
 
-  /** Waits for the default executor's jobs, then shuts it down. */
-  async shutdownDefaultExecutor(): Promise<void> {
+  /**
+   * Waits for the default executor's jobs, then shuts it down. After
+   * `timeout` seconds (default: no limit, as CPython 3.12+), its workers are
+   * terminated with a warning; `run()` allows 300 seconds.
+   */
+  async shutdownDefaultExecutor(options: { timeout?: number | null } = {}): Promise<void> {
+    const timeout = options.timeout ?? null;
+    if (timeout !== null) checkSeconds(timeout, "shutdownDefaultExecutor() timeout (or null for no limit)");
     this.#executorShutdownCalled = true;
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = undefined;
-    if (executor !== undefined) await executor.shutdown({ wait: true });
+    if (executor !== undefined) await executor.shutdown({ wait: true, timeout: timeout === null ? null : Math.max(0, timeout) });
   }
 
   // ---- errors -------------------------------------------------------------

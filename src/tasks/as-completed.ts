@@ -128,11 +128,19 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
     return { fut };
   }
 
-  /** Awaitables of the results, in completion order. */
-  *[Symbol.iterator](): Iterator<Coroutine<T>> {
-    const n = this.#remaining;
-    this.#remaining = 0;
-    for (let i = 0; i < n; i++) yield new NextResult(this);
+  /**
+   * Awaitables of the results, in completion order. The count of results
+   * left is shared by every iteration, sync or async, as in CPython 3.13: a
+   * loop left with `break` leaves the rest for the next loop.
+   */
+  [Symbol.iterator](): Iterator<Coroutine<T>> {
+    return {
+      next: (): IteratorResult<Coroutine<T>> => {
+        if (this.#remaining <= 0) return { done: true, value: undefined };
+        this.#remaining--;
+        return { done: false, value: new NextResult(this) };
+      },
+    };
   }
 
   /**
@@ -192,7 +200,8 @@ function timeoutError(): TimeoutError {
 // TimeoutError for the timeout marker.
 function copyOutcome<T>(fut: Future<T> | undefined, getter: Future<T>): void {
   if (fut === undefined) getter.setException(timeoutError());
-  else if (fut.cancelled()) getter.cancel(fut._cancelMessage);
+  // As CPython's `f.result()`: a Task's own CancelledError comes out once.
+  else if (fut.cancelled()) getter.setException(fut._makeCancelledError());
   else {
     const exc = fut.exception();
     if (exc !== undefined) getter.setException(exc);

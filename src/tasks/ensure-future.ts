@@ -1,7 +1,7 @@
 /**
  * What counts as an awaitable, and how each becomes a Future.
  *
- * Port of CPython 3.11 Lib/asyncio/tasks.py `ensure_future`. Differs: an
+ * Port of CPython 3.13 Lib/asyncio/tasks.py `ensure_future`. Differs: an
  * async function (not yet called) stands for a coroutine and becomes a Task;
  * a plain promise is already running, so it is wrapped in a Future that
  * follows it, and cancelling that Future cannot stop it (DESIGN.md section 3).
@@ -59,8 +59,19 @@ export function _toFuture(aw: unknown, loop: EventLoop, what: string): Future<un
     );
     return fut;
   }
+  throw notAwaitable(aw, what);
+}
+
+/** @internal Throws the TypeError of `_toFuture` for anything that cannot be awaited. */
+export function _checkAwaitable(aw: unknown, what: string): void {
+  if (!(aw instanceof Future || aw instanceof Coroutine || typeof aw === "function" || isThenable(aw))) {
+    throw notAwaitable(aw, what);
+  }
+}
+
+function notAwaitable(aw: unknown, what: string): TypeError {
   const name = what.replace(/\(\)$/, "");
-  throw typeError(
+  return typeError(
     `${what} expects an async function, a Task, a Future or a promise, got ${show(aw)}: ` +
       `pass the function itself (${name}(fn)) or the promise it returns (${name}(fn()))`,
   );

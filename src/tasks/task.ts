@@ -17,7 +17,7 @@
 
 import { CancelledError, RuntimeError, show, typeError } from "../errors.js";
 import { Future } from "../futures.js";
-import { Handle, _captureContext, type _Context } from "../loop/handles.js";
+import { Handle } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { _taskStorage } from "./current-task.js";
@@ -53,10 +53,14 @@ export class Task<T = unknown> extends Future<T> {
   #signalMessage: string | undefined;
   #numCancelsRequested = 0;
   #controller: AbortController | undefined;
-  // The AsyncLocalStorage contexts where the task was created: its first
-  // step runs in them, and later steps continue from it (CPython copies the
-  // contextvars context into the task).
-  #context: _Context | undefined;
+  // Resolves the promise whose reaction runs the first step. The reaction
+  // was registered where the task was created, inside the task's own
+  // AsyncLocalStorage context, so the first step (and every later one, which
+  // continues from it) runs in the creator's contexts plus the task, as
+  // CPython copies the contextvars context into the task. A promise reaction
+  // carries its context at no cost beyond the promise itself, where
+  // AsyncLocalStorage.snapshot() would double the cost of a task.
+  #openStart: (() => void) | undefined;
 
   /** @internal Use createTask(). */
   constructor(body: TaskBody<T>, loop: EventLoop, options: TaskOptions = {}) {
@@ -65,11 +69,13 @@ export class Task<T = unknown> extends Future<T> {
     this.#body = body;
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
     if (loop.getDebug()) this._source = _callerSite();
-    this.#context = _captureContext();
-    loop._tasks.add(this as Task<unknown>);
+    _taskStorage.run(this as Task<unknown>, armFirstStep, this as Task<unknown>);
     const start = new Handle(startTask, this, loop);
     start._step = true;
     loop._schedule(start);
+    // Registered once scheduled, as CPython 3.13: a task whose scheduling
+    // threw is not left in allTasks() (test_error_in_call_soon).
+    loop._tasks.add(this as Task<unknown>);
   }
 
   /** The task's name. */
@@ -173,8 +179,8 @@ export class Task<T = unknown> extends Future<T> {
   _start(): void {
     if (this.done()) return;
     const loop = this.getLoop();
-    const context = this.#context!;
-    this.#context = undefined;
+    const openStart = this.#openStart!;
+    this.#openStart = undefined;
     if (this.#mustCancel) {
       // Cancelled before its first step: the body never runs (CPython throws
       // CancelledError into the coroutine before its first line, and the
@@ -186,10 +192,15 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     loop._slow?.stepStarted(this as Task<unknown>);
+    // The first step runs in the promise job right after this handle; the
+    // loop's batch waits for it, as for any step.
     loop._stepStarting(this);
-    // One context switch per task: the body and its reactions run in it, so
-    // the reactions (shared functions, no closure per task) find the task.
-    context(runFirstStep, this as Task<unknown>);
+    openStart();
+  }
+
+  /** @internal */
+  _armStart(open: () => void): void {
+    this.#openStart = open;
   }
 
   /** @internal The body returned `value`. */
@@ -258,19 +269,30 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
-function firstStep(task: Task<unknown>): void {
-  // The body's first step runs inside the start handle: it is task code.
+// Runs inside the task's context, where it was created.
+function armFirstStep(task: Task<unknown>): void {
+  const gate = new Promise<void>(captureResolve);
+  task._armStart(capturedResolve);
+  gate.then(firstStep);
+}
+
+let capturedResolve: () => void = noop;
+function captureResolve(resolve: () => void): void {
+  capturedResolve = resolve;
+}
+function noop(): void {}
+
+function firstStep(): void {
+  // The promise job after the start handle: task code, in the task's context.
+  const task = _taskStorage.getStore()!;
   const loop = task.getLoop();
+  const inHandle = loop._inHandle;
   loop._inHandle = false;
   try {
     firstStepBody(task);
   } finally {
-    loop._inHandle = true;
+    loop._inHandle = inHandle;
   }
-}
-
-function runFirstStep(task: Task<unknown>): void {
-  _taskStorage.run(task, firstStep, task);
 }
 
 function firstStepBody(task: Task<unknown>): void {

@@ -1,8 +1,15 @@
 /**
  * waitFor(): wait for one awaitable, with a timeout.
  *
- * Port of CPython 3.11 Lib/asyncio/tasks.py `wait_for` and `_cancel_and_wait`:
- * on timeout the awaitable is cancelled, waited for, and TimeoutError thrown.
+ * Port of CPython 3.13 Lib/asyncio/tasks.py `wait_for` and
+ * `_cancel_and_wait`. As since 3.12, it is `timeout()` around `await aw`:
+ * the waiting task awaits `aw` itself, so its cancel reaches `aw`, and no
+ * cancel is lost when it arrives in the same turn as `aw`'s completion
+ * (CPython GH-86296). An async function or a Coroutine runs inline in the
+ * waiting task, as 3.12+ awaits a coroutine directly; a Task, a Future or a
+ * promise is awaited as it is. A timeout of zero or less keeps CPython's
+ * special case: the awaitable is made a Task, cancelled before it starts
+ * (unless already done), and TimeoutError thrown.
  *
  * @module
  */
@@ -12,17 +19,22 @@ import { Future } from "../futures.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { EventLoop } from "../loop/event-loop.js";
+import { Timeout } from "../timeouts.js";
 import { Coroutine } from "./coroutine.js";
-import { type AwaitableLike, type ResultOf, _toFuture } from "./ensure-future.js";
+import { type AwaitableLike, type ResultOf, _checkAwaitable, _toFuture } from "./ensure-future.js";
 
 /**
  * Waits for `aw` for at most `timeout` seconds. On timeout, cancels it, waits
  * until it is done, and throws TimeoutError. Cancelling the waiting task
- * cancels `aw` too; wrap it in `shield()` to keep it running.
+ * cancels `aw` too; wrap it in `shield()` to keep it running. If `aw`
+ * swallows the cancel and returns a value, that value is returned.
  *
+ * @param aw - An async function or a Coroutine (run inline, in the waiting
+ *   task), or a Task, Future or promise (awaited).
  * @param timeout - Seconds, or null to wait without a limit (as CPython's None).
- * @returns a lazy Coroutine: await it (or pass it to gather).
+ * @returns a lazy Coroutine: await it, or pass it to createTask or gather.
  * @throws {TimeoutError} when the time runs out.
+ * @throws {RuntimeError} when awaited outside a task (as `timeout()`).
  * @example
  * ```ts
  * try { await waitFor(slowOperation, 1); } catch (err) { if (err instanceof TimeoutError) console.log("too slow"); else throw err; }
@@ -30,65 +42,39 @@ import { type AwaitableLike, type ResultOf, _toFuture } from "./ensure-future.js
  */
 export function waitFor<A extends AwaitableLike<unknown>>(aw: A, timeout: number | null): Coroutine<ResultOf<A>> {
   if (timeout !== null) checkSeconds(timeout, "waitFor() timeout (or null for no limit)");
-  const waitFor = (): Promise<ResultOf<A>> => waitForImpl(aw, timeout) as Promise<ResultOf<A>>;
-  return new Coroutine(waitFor);
+  _checkAwaitable(aw, "waitFor()");
+  return new Coroutine(waitForImpl, [aw, timeout]) as Coroutine<ResultOf<A>>;
 }
 
+// A named function: the Coroutine's and the Task's repr show `waitFor()`.
 async function waitForImpl(aw: unknown, timeout: number | null): Promise<unknown> {
   const loop = getRunningLoop();
-  if (timeout === null) {
-    const fut = aw instanceof Future ? aw : _toFuture(aw, loop, "waitFor()");
-    return await fut;
-  }
-  if (timeout <= 0) {
+  if (timeout !== null && timeout <= 0) {
     const fut = _toFuture(aw, loop, "waitFor()");
     if (fut.done()) return fut.result();
     await cancelAndWait(fut, loop);
-    return resultOrTimeout(fut);
-  }
-
-  const waiter = new Future<void>({ loop });
-  const timeoutHandle = loop.callLater(timeout, releaseWaiter, waiter);
-  const cb = _internalCallback((): void => releaseWaiter(waiter));
-  const fut = _toFuture(aw, loop, "waitFor()");
-  fut.addDoneCallback(cb);
-  try {
     try {
-      await waiter;
+      return fut.result();
     } catch (exc) {
-      if (exc instanceof CancelledError) {
-        if (fut.done()) return fut.result();
-        fut.removeDoneCallback(cb);
-        await cancelAndWait(fut, loop);
-      }
+      if (exc instanceof CancelledError) throw new TimeoutError("", { cause: exc });
       throw exc;
     }
-    if (fut.done()) return fut.result();
-    fut.removeDoneCallback(cb);
-    await cancelAndWait(fut, loop);
-    return resultOrTimeout(fut);
-  } finally {
-    timeoutHandle.cancel();
   }
+  const deadline = timeout === null ? null : loop.time() + timeout;
+  return new Timeout(deadline)._run(() => awaitInline(aw));
 }
+Object.defineProperty(waitForImpl, "name", { value: "waitFor" });
 
-// The result of a Future cancelled for its timeout: its cancellation
-// becomes TimeoutError; a result or another error (the task ignored or
-// failed the cancel) passes as it is.
-function resultOrTimeout(fut: Future<unknown>): unknown {
-  try {
-    return fut.result();
-  } catch (exc) {
-    if (exc instanceof CancelledError) throw new TimeoutError("", { cause: exc });
-    throw exc;
-  }
+/** `await aw` as CPython 3.12+ does: a coroutine (here also an async function) runs in the current task. */
+function awaitInline(aw: unknown): unknown {
+  return typeof aw === "function" ? (aw as () => unknown)() : aw;
 }
 
 function releaseWaiter(waiter: Future<void>): void {
   if (!waiter.done()) waiter.setResult(undefined);
 }
 
-/** @internal Cancels `fut` and waits until it is done. */
+/** @internal Cancels `fut` and waits until it is done; a cancel of the waiting task stops only the wait. */
 export async function cancelAndWait(fut: Future<unknown>, loop: EventLoop): Promise<void> {
   const waiter = new Future<void>({ loop });
   const cb = _internalCallback((): void => releaseWaiter(waiter));

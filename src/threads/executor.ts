@@ -56,8 +56,11 @@ export interface ShutdownOptions {
   wait?: boolean;
   /** Fail the jobs not started yet with CancelledError (default false). */
   cancelFutures?: boolean;
-  /** With `wait`: after this many seconds (default 300, as CPython), terminate the workers and say so. */
-  timeout?: number;
+  /**
+   * With `wait`: after this many seconds, terminate the workers and say so;
+   * null waits without a limit. Default 300, as CPython's run() allows.
+   */
+  timeout?: number | null;
 }
 
 type Fn = (...args: any[]) => unknown;
@@ -150,7 +153,7 @@ export class ThreadPoolExecutor {
    */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
     const { wait = true, cancelFutures = false, timeout = 300 } = options;
-    checkSeconds(timeout, "shutdown() timeout", { negative: false });
+    if (timeout !== null) checkSeconds(timeout, "shutdown() timeout (or null for no limit)", { negative: false });
     this.#shutdown = true;
     if (cancelFutures) this.#pool.cancelQueued();
     if (!wait) {
@@ -159,7 +162,7 @@ export class ThreadPoolExecutor {
     }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), timeout * 1000);
+      if (timeout !== null) timer = setTimeout(() => resolve(true), timeout * 1000);
     });
     const finished = await Promise.race([this.#pool.drained().then(() => false), timedOut]);
     clearTimeout(timer);

@@ -368,7 +368,9 @@ describe("context: tasks", () => {
       await f;
       const it = v.run("C", () => asCompleted([probe("asCompleted")]));
       for (const next of it) await next;
-      await v.run("W", () => waitFor(probe("waitFor"), 1));
+      // waitFor() runs its coroutine inline, in the context of the code that
+      // awaits it (a Python coroutine has no context of its own either).
+      await v.run("W", async () => await waitFor(probe("waitFor"), 1));
     });
     assert.deepEqual(seen, [
       "gather first step: G",

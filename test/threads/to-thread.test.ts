@@ -497,6 +497,34 @@ describe("ThreadPoolExecutor", () => {
     assert.equal(pool.threadCount, 0);
   });
 
+  // CPython 3.12+: loop.shutdown_default_executor(timeout) gives up on the
+  // threads after `timeout` seconds, warns, and returns.
+  it("loop.shutdownDefaultExecutor({ timeout }) stops waiting for a job that outruns it, terminates its worker, and says so", async () => {
+    const warnings: string[] = [];
+    await run(async () => {
+      const started = new Int32Array(new SharedArrayBuffer(4));
+      const stuck = toThread((s: Int32Array) => {
+        Atomics.store(s, 0, 1);
+        for (;;);
+      }, started);
+      const outcome = stuck.then(
+        () => "returned",
+        (err: unknown) => (err instanceof WorkerError && /terminated at shutdown/.test(err.message) ? "terminated" : String(err)),
+      );
+      while (Atomics.load(started, 0) === 0) await sleep(0.001);
+      const warn = console.warn;
+      console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+      try {
+        await getRunningLoop().shutdownDefaultExecutor({ timeout: 0 });
+      } finally {
+        console.warn = warn;
+      }
+      assert.equal(await outcome, "terminated");
+    });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /did not finish within 0 seconds of shutdown; terminating/);
+  });
+
   it("fails a call that runs out of memory (resourceLimits) with WorkerError saying so", async () => {
     const pool = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 16 } });
     pools.push(pool);
