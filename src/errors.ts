@@ -1,7 +1,7 @@
 /**
  * Every error class asyncio-ts throws, each with a stable `code`.
  *
- * Port of CPython 3.11 Lib/asyncio/exceptions.py. Differs: JavaScript has no
+ * Port of CPython 3.13 Lib/asyncio/exceptions.py. Differs: JavaScript has no
  * BaseException, so CancelledError extends Error and a broad `catch` catches
  * it too; re-throw it with `if (isCancelled(err)) throw err`.
  *

@@ -1,10 +1,10 @@
 /**
  * Future: a result that will be set later, awaitable and cancellable.
  *
- * Port of CPython 3.11 Lib/asyncio/futures.py `Future`. Differs: a Future is
+ * Port of CPython 3.13 Lib/asyncio/futures.py `Future`. Differs: a Future is
  * a thenable, so `await fut` works anywhere; when the code awaiting it runs
  * inside a Task, that Task records the Future as what it waits on, and
- * `task.cancel()` cancels it (DESIGN.md section 2). Done callbacks of one
+ * `task.cancel()` cancels it (docs/differences.md, "Cancellation arrives at asyncio-ts awaits"). Done callbacks of one
  * completion run in one loop callback, in the order added, which is the
  * order CPython's one call_soon each gives.
  *
@@ -421,7 +421,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** @internal Used by toString(); Task overrides the name and adds its own fields. */
-  // Port of CPython 3.11 Lib/asyncio/base_futures.py `_future_repr_info`.
+  // Port of CPython 3.13 Lib/asyncio/base_futures.py `_future_repr_info`.
   protected _reprInfo(): string[] {
     const info: string[] = [STATE_NAMES[this.#state]];
     if (this.#state === FINISHED) {

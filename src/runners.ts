@@ -2,7 +2,7 @@
  * run() and Runner: the entry point that owns an event loop from start to
  * close.
  *
- * Port of CPython 3.11 Lib/asyncio/runners.py. Differs: returns a Promise
+ * Port of CPython 3.13 Lib/asyncio/runners.py. Differs: returns a Promise
  * (JavaScript cannot block); while the main task runs, the Promise keeps the
  * process alive as CPython's blocking call does; `loopFactory` (CPython 3.12)
  * is how tests pass a virtual clock.
@@ -139,7 +139,7 @@ function task<T>(loop: EventLoop, fn: () => Promise<T>): Task<T> {
   return new Task(fn, loop);
 }
 
-// Port of CPython 3.11 Lib/asyncio/runners.py `_cancel_all_tasks`.
+// Port of CPython 3.13 Lib/asyncio/runners.py `_cancel_all_tasks`.
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
   const toCancel = [...loop._tasks];
   if (toCancel.length === 0) return;

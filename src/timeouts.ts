@@ -1,11 +1,14 @@
 /**
  * timeout(), timeoutAt(): cancel a block of code that runs past a deadline.
  *
- * Port of CPython 3.11 Lib/asyncio/timeouts.py. Differs: asyncio's
+ * Port of CPython 3.13 Lib/asyncio/timeouts.py. Differs: asyncio's
  * `async with timeout(1):` becomes a callback, `await timeout(1, async (t) =>
  * …)`, because the block's CancelledError must become a TimeoutError, and an
  * `await using` disposer cannot replace the error leaving its block (it can
- * only add a SuppressedError around it).
+ * only add a SuppressedError around it). When an expired block ends with
+ * another error than CancelledError, 3.13 links a TimeoutError into that
+ * error's implicit `__context__` chain; JavaScript has no such chain, so the
+ * error passes unchanged.
  *
  * @module
  */

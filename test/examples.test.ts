@@ -1,7 +1,7 @@
 /**
  * The examples against CPython: each compiled examples/<name>.ts runs beside
  * its twin examples/python/<name>.py under the machine's python3, and both
- * must print the same lines (DESIGN.md §7).
+ * must print the same lines.
  *
  * These are the only tests that run on real time: the examples are the
  * seed's programs and sleep 0.1 to 0.3 s. Only ordering is checked, never a

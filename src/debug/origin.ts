@@ -2,7 +2,7 @@
  * Creation sites, recorded in debug mode: where a task, coroutine, future or
  * callback was made, as the first stack frames outside asyncio-ts.
  *
- * Port of CPython 3.11 Lib/asyncio/format_helpers.py `extract_stack`, which
+ * Port of CPython 3.13 Lib/asyncio/format_helpers.py `extract_stack`, which
  * fills `_source_traceback` in debug mode.
  *
  * @module

@@ -3,7 +3,7 @@
  * the loop for `loop.slowCallbackDuration` (0.1 s) or longer is logged with
  * its name.
  *
- * Port of CPython 3.11 Lib/asyncio/base_events.py `_run_once` (debug branch).
+ * Port of CPython 3.13 Lib/asyncio/base_events.py `_run_once` (debug branch).
  * Differs: a task's code runs in promise jobs after the loop callback that
  * resumed it, not inside a Handle, so a task step is timed from its resume to
  * the next thing that starts (another step, its next await of an asyncio-ts

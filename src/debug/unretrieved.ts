@@ -3,7 +3,7 @@
  * that nobody read (no await, no result(), no exception()) is reported to its
  * loop's exception handler, never as an unhandled rejection.
  *
- * Port of CPython 3.11 Lib/asyncio/futures.py `Future.__del__`. Differs:
+ * Port of CPython 3.13 Lib/asyncio/futures.py `Future.__del__`. Differs:
  * CPython reports when the Future is freed, at once thanks to reference
  * counting; JavaScript's garbage collector may never run, so a report comes
  * when the Future is collected or, at the latest, when its loop closes.

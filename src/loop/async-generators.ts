@@ -3,7 +3,7 @@
  * while its loop runs are remembered, and `run()` closes those left open, so their `finally`
  * blocks run before it returns.
  *
- * Port of CPython 3.11's asyncgen hooks (sys.set_asyncgen_hooks, installed by
+ * Port of CPython 3.13's asyncgen hooks (sys.set_asyncgen_hooks, installed by
  * BaseEventLoop.run_forever) and `shutdown_asyncgens`. Differs: JavaScript has
  * no such hook, so while a loop runs, the `next` method of the async-generator
  * prototype is wrapped to see each generator's first iteration; the original

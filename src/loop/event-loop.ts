@@ -1,7 +1,7 @@
 /**
  * EventLoop: asyncio's bookkeeping around Node's own event loop.
  *
- * Port of CPython 3.11 Lib/asyncio/base_events.py `BaseEventLoop`: the ready
+ * Port of CPython 3.13 Lib/asyncio/base_events.py `BaseEventLoop`: the ready
  * queue, timers, the exception handler, debug settings, async-generator
  * finalization and the default executor. Differs: Node already owns the
  * thread's real loop, so one loop turn is one host callback (setImmediate, or

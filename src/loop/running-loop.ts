@@ -1,7 +1,7 @@
 /**
  * The event loop running in this thread: at most one, as in asyncio.
  *
- * Port of CPython 3.11 Lib/asyncio/events.py `_get_running_loop`,
+ * Port of CPython 3.13 Lib/asyncio/events.py `_get_running_loop`,
  * `get_running_loop`. Kept on globalThis so that two copies of asyncio-ts in
  * one process still see each other's loop. Worker threads have their own
  * globalThis, hence their own loop.

@@ -3,7 +3,7 @@
  * so its `finally` blocks run, and `run()` rejects with KeyboardInterrupt; a
  * second exits at once with code 130.
  *
- * Port of CPython 3.11 Lib/asyncio/runners.py `Runner._on_sigint`. Differs:
+ * Port of CPython 3.13 Lib/asyncio/runners.py `Runner._on_sigint`. Differs:
  * Node has no default SIGINT handler to compare with, so ours is installed
  * only in the main thread and only when nobody else listens for SIGINT; a
  * second Ctrl-C calls process.exit(130) instead of raising KeyboardInterrupt

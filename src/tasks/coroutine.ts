@@ -3,7 +3,7 @@
  *
  * asyncio-ts's answer to a JavaScript fact: calling an async function starts
  * it at once, so `a()` cannot become a separately cancellable Task later
- * (DESIGN.md section 3). `coroutine(a)` returns a function whose calls make
+ * (docs/differences.md, "Coroutines start at once"). `coroutine(a)` returns a function whose calls make
  * lazy Coroutine objects, as calling a Python `async def` does: awaiting one
  * runs it in the current task; passing one to `run`, `createTask` or `gather`
  * runs it as a Task of its own.

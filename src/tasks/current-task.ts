@@ -2,9 +2,9 @@
  * The current task, found with AsyncLocalStorage: a task's body runs inside
  * `storage.run(task, …)`, so plain async helpers it calls inherit it.
  *
- * Port of CPython 3.11 Lib/asyncio/tasks.py `current_task`, `all_tasks`.
+ * Port of CPython 3.13 Lib/asyncio/tasks.py `current_task`, `all_tasks`.
  * Differs: CPython keeps a dict of the task each loop is stepping; here the
- * task travels with the async context (DESIGN.md section 2). `run`, never
+ * task travels with the async context (docs/differences.md, "Cancellation arrives at asyncio-ts awaits"). `run`, never
  * `enterWith`, whose behaviour differs across Node versions.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
  * shield(): protect an awaitable from cancellation.
  *
- * Port of CPython 3.11 Lib/asyncio/tasks.py `shield`.
+ * Port of CPython 3.13 Lib/asyncio/tasks.py `shield`.
  *
  * @module
  */

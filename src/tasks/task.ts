@@ -2,7 +2,7 @@
  * Task: runs an async function (or a lazy Coroutine) concurrently, and can be
  * cancelled at the `await` it is waiting on.
  *
- * Port of CPython 3.11 Lib/asyncio/tasks.py `Task` and `create_task`.
+ * Port of CPython 3.13 Lib/asyncio/tasks.py `Task` and `create_task`.
  * Differs: CPython steps the coroutine itself and so knows the one future it
  * waits on (`_fut_waiter`); here the body is a native async function, and an
  * asyncio-ts awaitable that the body awaits registers itself as the task's
@@ -259,7 +259,7 @@ export class Task<T = unknown> extends Future<T> {
     throw taskCompletionError("setException");
   }
 
-  // Port of CPython 3.11 Lib/asyncio/base_tasks.py `_task_repr_info`.
+  // Port of CPython 3.13 Lib/asyncio/base_tasks.py `_task_repr_info`.
   protected override _reprInfo(): string[] {
     const info = super._reprInfo();
     if (this.#numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";

@@ -2,7 +2,7 @@
  * wait(): wait for Tasks and Futures until all, the first, or the first
  * failing one is done, or a timeout passes; returns [done, pending].
  *
- * Port of CPython 3.11 Lib/asyncio/tasks.py `wait` and `_wait`. Differs: the
+ * Port of CPython 3.13 Lib/asyncio/tasks.py `wait` and `_wait`. Differs: the
  * result is a `[done, pending]` array of Sets, and `returnWhen` is one of the
  * exported constants.
  *

@@ -2,7 +2,7 @@
  * ThreadPoolExecutor: a pool of worker threads for blocking and CPU-bound
  * functions; `toThread` uses the loop's default one.
  *
- * Port of the interface of CPython 3.11 Lib/concurrent/futures/thread.py
+ * Port of the interface of CPython 3.13 Lib/concurrent/futures/thread.py
  * `ThreadPoolExecutor` (submit, map, shutdown). Differs: the workers are
  * Node worker threads, which share no objects with the caller, so functions
  * travel as source or module exports and values by structured clone; there is

@@ -5,7 +5,7 @@
  * asyncio-ts's own (CPython's threads share the caller's objects). A worker
  * shares no closures with its caller, so a function reaches it as
  * self-contained source, compiled once per worker, or as an export that the
- * worker imports (DESIGN.md section 5).
+ * worker imports (docs/differences.md, "toThread runs worker threads").
  *
  * @module
  */

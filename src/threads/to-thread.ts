@@ -2,7 +2,7 @@
  * toThread() and runInExecutor(): run a function in a worker thread and
  * await its result like anything else.
  *
- * Port of CPython 3.11 Lib/asyncio/threads.py `to_thread` and
+ * Port of CPython 3.13 Lib/asyncio/threads.py `to_thread` and
  * base_events.py `run_in_executor`. Differs: the function runs in a Node
  * worker thread, so it must be self-contained (its source is sent) or a
  * module export (see moduleFunction); arguments and results are

@@ -600,7 +600,7 @@ describe("gather() of Futures: loops and cancelled children", () => {
 
   // Ported from test_tasks.py: FutureGatherTests.test_constructor_heterogenous_futures
   // CPython raises ValueError; JavaScript has none, and asyncio-ts reports
-  // bad arguments as TypeError (STYLE.md).
+  // bad arguments as TypeError (errors.ts).
   it("refuses Futures of two different loops with a TypeError", async () => {
     const other = new EventLoop({ clock: new VirtualClock() });
     try {
