@@ -6,13 +6,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Task, createTask, gather, sleep, toThread, waitFor, type TaskBody } from "asyncio-ts";
+import { Task, createTask, gather, sleep, toThread, waitFor } from "asyncio-ts";
 import { runVirtual } from "../support/virtual-loop.js";
 import { twin } from "./twin.js";
-
-// createTask()'s type may not list these awaitables yet; what is checked
-// here is what it does with them.
-const body = <T>(aw: PromiseLike<T>): TaskBody<T> => aw as unknown as TaskBody<T>;
 
 // Self-contained, so that toThread can send it to a worker.
 function double(x: number): number {
@@ -33,7 +29,7 @@ describe("fidelity: awaitables that CPython's coroutines become Tasks", () => {
       `,
       expected: ["True 42"],
       ts: async (print) => {
-        const t = createTask(body(toThread(double, 21)));
+        const t = createTask(toThread(double, 21));
         print(t instanceof Task, await t);
       },
     }));
@@ -49,7 +45,7 @@ describe("fidelity: awaitables that CPython's coroutines become Tasks", () => {
       `,
       expected: ["True slept"],
       ts: async (print) => {
-        const t = createTask(body(sleep(0.01, "slept")));
+        const t = createTask(sleep(0.01, "slept"));
         print(t instanceof Task, await t);
       },
     }));
@@ -68,7 +64,7 @@ describe("fidelity: awaitables that CPython's coroutines become Tasks", () => {
       expected: ["True answer"],
       ts: async (print) => {
         const answer = async (): Promise<string> => "answer";
-        const t = createTask(body(waitFor(answer, 1)));
+        const t = createTask(waitFor(answer, 1));
         print(t instanceof Task, await t);
       },
     }));

@@ -3,7 +3,7 @@
 // runs the same calls, so the file also checks the values.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Future, Task, asCompleted, coroutine, createTask, gather, sleep } from "asyncio-ts";
+import { Future, Task, asCompleted, coroutine, createTask, gather, sleep, waitFor } from "asyncio-ts";
 import { runVirtual } from "../support/virtual-loop.js";
 
 /** True only if A and B are the same type (not merely assignable, and not any). */
@@ -31,6 +31,16 @@ async function typeChecks(): Promise<unknown[]> {
   expectType<Equal<typeof e, [number | Error, string | Error]>>(true);
   // @ts-expect-error with returnExceptions a result may be an Error
   const wrongE: [number, string] = e;
+
+  // createTask() of an asyncio-ts Future (what sleep() and toThread() return): a Task of its result.
+  const slept = createTask(sleep(0.01, "slept"));
+  expectType<Equal<typeof slept, Task<string>>>(true);
+  const waited = createTask(waitFor(async () => 1, 1));
+  expectType<Equal<typeof waited, Task<number>>>(true);
+  // @ts-expect-error a running promise is not a TaskBody (refused at run time too)
+  assert.throws(() => createTask(Promise.resolve(1)), TypeError);
+  await slept;
+  await waited;
 
   // A spread of Task<number>[]: number[].
   const tasks: Task<number>[] = [createTask(async () => 1), createTask(async () => 2)];
