@@ -579,29 +579,43 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_baseexception_during_cancel
+  // Ported from test_tasks.py: BaseTaskTests.test_baseexception_during_cancel (CPython 3.13)
+  // Dropped: CPython throws SystemExit, a BaseException, which the task both
+  // keeps as its exception and re-raises out of the loop
+  // (`assertRaises(SystemExit, test_utils.run_briefly, loop)`). JavaScript has
+  // no BaseException: an error the task throws is its exception only, and the
+  // loop goes on, as checked at the end.
   it("an error thrown while handling the CancelledError becomes the task's exception", async () => {
     await runVirtual(async () => {
+      const loop = getRunningLoop();
       const baseExc = new Error("SystemExit");
       const sleeper = async (): Promise<void> => {
         await sleep(10);
       };
-      const task = createTask(async () => {
+      const notmutch = async (): Promise<void> => {
         try {
           await sleeper();
         } catch (err) {
-          if (isCancelled(err)) throw baseExc;
+          if (err instanceof CancelledError) throw baseExc;
           throw err;
         }
-      });
-      await sleep(0);
+      };
+      const task = createTask(notmutch);
+      await sleep(0); // test_utils.run_briefly
+
       task.cancel();
       assert.equal(task.done(), false);
+
       await sleep(0);
       await sleep(0);
+
       assert.equal(task.done(), true);
       assert.equal(task.cancelled(), false);
       assert.equal(task.exception(), baseExc);
+      // The sleep(10) was cancelled at once: no time passed.
+      assert.equal(loop.time(), 0);
+      await sleep(0);
+      assert.equal(loop.isRunning(), true);
     });
   });
 
@@ -740,6 +754,35 @@ describe("cancelling() and uncancel()", () => {
       "awaited: repr-cancelling=false cancelling=1 cancelled=true done=true",
       "uncancel when done: repr-cancelling=false cancelling=0 cancelled=true done=true",
     ]);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_uncancel_resets_must_cancel (CPython 3.13)
+  // CPython checks the private `_must_cancel` flag; here the task's outcome
+  // shows it. The Future the task awaits is done, so cancel() cannot cancel
+  // it and keeps the request pending until the task wakes up; a second task
+  // without uncancel() shows that the request was indeed pending.
+  it("uncancel() drops a cancel that was waiting for the task to wake up: the task returns its value", async () => {
+    await runVirtual(async () => {
+      const fut = new Future<void>();
+      const body = async (): Promise<number> => {
+        await fut;
+        return 42;
+      };
+      const task = createTask(body);
+      const control = createTask(body);
+      await sleep(0); // Get the tasks waiting for fut
+      fut.setResult(); // Make them runnable
+      assert.equal(task.cancel(), true); // Enter cancelled state
+      assert.equal(task.cancelling(), 1);
+      assert.equal(control.cancel(), true);
+      assert.equal(task.uncancel(), 0); // Undo cancellation
+      assert.equal(task.cancelling(), 0);
+      assert.equal(await task, 42);
+      assert.equal(task.cancelled(), false);
+      await assert.rejects(async () => {
+        await control;
+      }, CancelledError);
+    });
   });
 
   // Ported from test_tasks.py: BaseTaskTests.test_uncancel_structured_blocks

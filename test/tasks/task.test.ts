@@ -137,6 +137,45 @@ describe("createTask()", () => {
     );
     assert.equal(called, false);
   });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_error_in_call_soon (CPython 3.13)
+  // CPython replaces loop.call_soon; a Task schedules its first step with the
+  // loop's internal _schedule, replaced here on the loop instance. Dropped:
+  // the "Task was destroyed but it is pending!" log, which comes from the
+  // finalizer of a pending Task that nothing holds; here the loop holds every
+  // pending Task, and a finalizer cannot be observed on time.
+  it("throws what scheduling its first step threw, and leaves no task behind in allTasks()", async () => {
+    let ran = false;
+    await runVirtual(async () => {
+      const loop = getRunningLoop() as unknown as { _schedule: (handle: unknown) => void };
+      const before = [...allTasks()];
+      const boom = new RangeError("scheduling failed");
+      loop._schedule = () => {
+        throw boom;
+      };
+      try {
+        assert.throws(
+          () =>
+            createTask(async () => {
+              ran = true;
+            }),
+          (err: unknown) => err === boom,
+        );
+      } finally {
+        Reflect.deleteProperty(loop, "_schedule"); // Back to EventLoop's own.
+      }
+      const leftBehind = [...allTasks()].filter((task) => !before.includes(task));
+      // A task left behind never starts, and run() would wait for it at
+      // shutdown until the test times out: Future's own cancel() ends it here.
+      for (const task of leftBehind) Future.prototype.cancel.call(task);
+      assert.deepEqual(
+        leftBehind.map((task) => task.toString()),
+        [],
+      );
+      await sleep(0);
+    });
+    assert.equal(ran, false);
+  });
 });
 
 describe("Task basics", () => {
@@ -199,6 +238,52 @@ describe("Task basics", () => {
       );
       assert.equal(await task, "ko");
     });
+  });
+
+  // Ported from test_tasks.py: SetMethodsTest.test_set_result_causes_invalid_state (CPython 3.13)
+  // CPython calls the base class's method on the task, Future.set_result(task, 'spam').
+  it("Future's own setResult() called on a task completes it; its first step then reports InvalidStateError", async () => {
+    let ran = false;
+    let result: unknown;
+    const calls = await runAndCollectReports(async () => {
+      const task = createTask(async function foo() {
+        ran = true;
+        await sleep(0.1);
+        return 10;
+      });
+      Future.prototype.setResult.call(task, "spam");
+      result = await task;
+      await sleep(0);
+      assert.equal(allTasks().has(task), false); // As all_tasks(): done tasks are not listed.
+    });
+    assert.equal(result, "spam");
+    assert.equal(ran, false);
+    assert.equal(calls.length, 1);
+    assert.ok(calls[0]!.exception instanceof InvalidStateError);
+    assert.match(calls[0]!.exception.message, /step\(\): already done/);
+  });
+
+  // Ported from test_tasks.py: SetMethodsTest.test_set_exception_causes_invalid_state (CPython 3.13)
+  it("Future's own setException() called on a task completes it; its first step then reports InvalidStateError", async () => {
+    class MyExc extends Error {}
+    let ran = false;
+    const calls = await runAndCollectReports(async () => {
+      const task = createTask(async function foo() {
+        ran = true;
+        await sleep(0.1);
+        return 10;
+      });
+      Future.prototype.setException.call(task, new MyExc());
+      await assert.rejects(async () => {
+        await task;
+      }, MyExc);
+      await sleep(0);
+      assert.equal(allTasks().has(task), false);
+    });
+    assert.equal(ran, false);
+    assert.equal(calls.length, 1);
+    assert.ok(calls[0]!.exception instanceof InvalidStateError);
+    assert.match(calls[0]!.exception.message, /step\(\): already done/);
   });
 
   it("result() of a pending task throws InvalidStateError saying what to do", async () => {
