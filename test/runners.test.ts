@@ -113,7 +113,21 @@ class ZeroDivisionError extends Error {
   override name = "ZeroDivisionError";
 }
 
-const RUNNING_LOOP = /cannot be called from a running event loop/;
+// asyncio-ts's messages: CPython's words, then what to write instead.
+const RUN_IN_RUNNING_LOOP = "run() cannot be called from a running event loop: await main() there, or createTask(main)";
+const RUNNER_RUN_IN_RUNNING_LOOP =
+  "Runner.run() cannot be called from a running event loop: await main() there, or createTask(main)";
+const NO_RUNNING_LOOP = "no running event loop: call this inside run(main), or inside a task that run() started";
+const RUNNER_CLOSED = "Runner is closed: create a new Runner";
+
+/** An assert.throws/rejects validator: an instance of `cls` with exactly `message`. */
+function errorWith(cls: new (...args: never[]) => Error, message: string): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof cls, `expected a ${cls.name}, got ${String(err)}`);
+    assert.equal(err.message, message);
+    return true;
+  };
+}
 
 describe("run()", () => {
   // Ported from test_runners.py: RunTests.test_asyncio_run_return
@@ -172,9 +186,16 @@ describe("run()", () => {
 
   // Ported from test_runners.py: RunTests.test_asyncio_run_only_coro (the
   // non-awaitable part: a plain function is a valid main here)
-  for (const value of [42, "x", {}]) {
+  for (const [value, shown] of [
+    [42, "42"],
+    ["x", "'x'"],
+    [{}, "{}"],
+  ] as const) {
     it(`rejects a non-awaitable main (${JSON.stringify(value)}) with TypeError`, async () => {
-      await assert.rejects(run(value as never), TypeError);
+      await assert.rejects(
+        run(value as never),
+        errorWith(TypeError, `run() expects an async function or a Coroutine, got ${shown}: pass the function, run(main)`),
+      );
     });
   }
 
@@ -183,21 +204,25 @@ describe("run()", () => {
       await sleep(0); // outside a loop: the running promise rejects
       return 1;
     }
-    await assert.rejects(run(main() as never), (err: unknown) => {
-      assert.ok(err instanceof TypeError);
-      assert.match(err.message, /run\(main\)/);
-      return true;
-    });
+    await assert.rejects(
+      run(main() as never),
+      errorWith(
+        TypeError,
+        "run() expects an async function or a Coroutine, got a running Promise: pass the function, run(main), not its result, run(main())",
+      ),
+    );
   });
 
   it("does not turn the rejection of a running promise passed to run() into an unhandled rejection", async (t) => {
     const child = spawnFixture(t, "running-promise.js");
     const { code, stdout, stderr } = await child.exited;
+    const notRunning =
+      "TypeError: run() expects an async function or a Coroutine, got a running Promise: pass the function, run(main), not its result, run(main())";
     assert.deepEqual(stdout.split("\n"), [
-      "run: TypeError",
-      "run: TypeError",
-      "run: TypeError",
-      "nested run: RuntimeError",
+      `run: ${notRunning}`,
+      `run: ${notRunning}`,
+      `run: ${notRunning}`,
+      `nested run: RuntimeError: ${RUN_IN_RUNNING_LOOP}`,
       "end",
       "",
     ]);
@@ -234,7 +259,7 @@ describe("run()", () => {
     assert.deepEqual(states, ["running=true closed=false", "running=true closed=false"]);
     assert.equal(loops[0]!.isClosed(), true);
     assert.equal(loops[1]!.isClosed(), true);
-    assert.throws(() => getRunningLoop(), RuntimeError);
+    assert.throws(() => getRunningLoop(), errorWith(RuntimeError, NO_RUNNING_LOOP));
   });
 
   it("closes the loop when main throws", async () => {
@@ -258,11 +283,7 @@ describe("run()", () => {
           trace.push("inner ran");
         });
       }),
-      (err: unknown) => {
-        assert.ok(err instanceof RuntimeError);
-        assert.match(err.message, RUNNING_LOOP);
-        return true;
-      },
+      errorWith(RuntimeError, RUN_IN_RUNNING_LOOP),
     );
     assert.deepEqual(trace, []);
   });
@@ -273,7 +294,7 @@ describe("run()", () => {
         await run(async () => "inner");
         return "nested run resolved";
       } catch (err) {
-        return err instanceof RuntimeError && RUNNING_LOOP.test(err.message) ? "caught" : `other: ${String(err)}`;
+        return err instanceof RuntimeError && err.message === RUN_IN_RUNNING_LOOP ? "caught" : `other: ${String(err)}`;
       }
     });
     assert.equal(result, "caught");
@@ -290,11 +311,7 @@ describe("run()", () => {
       trace.push("second started");
       return "second";
     });
-    const secondRejected = assert.rejects(second, (err: unknown) => {
-      assert.ok(err instanceof RuntimeError);
-      assert.match(err.message, RUNNING_LOOP);
-      return true;
-    });
+    const secondRejected = assert.rejects(second, errorWith(RuntimeError, RUN_IN_RUNNING_LOOP));
     assert.equal(await first, "first");
     await secondRejected;
     assert.equal(await run(async () => "later"), "later");
@@ -383,6 +400,7 @@ describe("run()", () => {
     assert.equal(context.message, "unhandled exception during asyncio.run() shutdown");
     assert.equal(context.task, loTask);
     assert.ok(context.exception instanceof ZeroDivisionError);
+    assert.equal(context.exception.message, "division by zero");
   });
 
   it("writes a shutdown error to stderr with the default handler, not as an unhandled rejection", async (t) => {
@@ -432,6 +450,7 @@ describe("run()", () => {
     assert.equal(lazyboy?.done(), true);
     assert.equal(reported.length, 1);
     assert.ok(reported[0] instanceof ZeroDivisionError);
+    assert.equal(reported[0].message, "division by zero");
     // Closed: a further next() runs no code and reports the end.
     assert.deepEqual(await spinner?.next(), { value: undefined, done: true });
   });
@@ -747,11 +766,7 @@ describe("Runner", () => {
     } finally {
       await runner.close();
     }
-    assert.throws(() => runner.getLoop(), (err: unknown) => {
-      assert.ok(err instanceof RuntimeError);
-      assert.match(err.message, /Runner is closed/);
-      return true;
-    });
+    assert.throws(() => runner.getLoop(), errorWith(RuntimeError, RUNNER_CLOSED));
     assert.equal(loop.isClosed(), true);
   });
 
@@ -759,7 +774,10 @@ describe("Runner", () => {
   it("rejects a non-awaitable main with TypeError", async () => {
     const runner = new Runner();
     try {
-      await assert.rejects(runner.run(123 as never), TypeError);
+      await assert.rejects(
+        runner.run(123 as never),
+        errorWith(TypeError, "Runner.run() expects an async function or a Coroutine, got 123: pass the function, run(main)"),
+      );
     } finally {
       await runner.close();
     }
@@ -770,7 +788,13 @@ describe("Runner", () => {
     const runner = new Runner();
     try {
       const fut = runner.getLoop().createFuture();
-      await assert.rejects(runner.run(fut as never), TypeError);
+      await assert.rejects(
+        runner.run(fut as never),
+        errorWith(
+          TypeError,
+          "Runner.run() expects an async function or a Coroutine, got a running thenable: pass the function, run(main), not its result, run(main())",
+        ),
+      );
     } finally {
       await runner.close();
     }
@@ -781,7 +805,7 @@ describe("Runner", () => {
     const runner = new Runner();
     const loop = runner.getLoop();
     await runner.close();
-    assert.throws(() => runner.getLoop(), /Runner is closed/);
+    assert.throws(() => runner.getLoop(), errorWith(RuntimeError, RUNNER_CLOSED));
     assert.equal(loop.isClosed(), true);
   });
 
@@ -807,11 +831,7 @@ describe("Runner", () => {
     } finally {
       await runner.close();
     }
-    await assert.rejects(runner.run(f(2)), (err: unknown) => {
-      assert.ok(err instanceof RuntimeError);
-      assert.match(err.message, /Runner is closed/);
-      return true;
-    });
+    await assert.rejects(runner.run(f(2)), errorWith(RuntimeError, RUNNER_CLOSED));
     assert.deepEqual(ret, [1]);
   });
 
@@ -880,14 +900,7 @@ describe("Runner", () => {
             trace.push("g ran");
           });
         }),
-        (err: unknown) => {
-          assert.ok(err instanceof RuntimeError);
-          assert.ok(
-            err.message.includes("Runner.run() cannot be called from a running event loop"),
-            err.message,
-          );
-          return true;
-        },
+        errorWith(RuntimeError, RUNNER_RUN_IN_RUNNING_LOOP),
       );
     } finally {
       await runner.close();
@@ -903,7 +916,7 @@ describe("Runner", () => {
           await runner.run(async () => "inner");
           return "inner run resolved";
         } catch (err) {
-          return err instanceof RuntimeError && RUNNING_LOOP.test(err.message) ? "RuntimeError" : String(err);
+          return err instanceof RuntimeError && err.message === RUNNER_RUN_IN_RUNNING_LOOP ? "RuntimeError" : String(err);
         }
       });
       assert.equal(result, "RuntimeError");
