@@ -60,7 +60,7 @@ function callSoonFromElsewhere<T>(als: AsyncLocalStorage<T>, value: T): void {
 }
 
 describe("context: ported from CPython (test_tasks.py)", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_context_1
+  // Ported from test_tasks.py: BaseTaskTests.test_context_1 (CPython 3.13)
   // Added: callSoonFromElsewhere(), before the task is made.
   it("a task runs in the context of its creation: a value its creator sets afterwards, or it sets itself, stays on its side", async () => {
     const cvar = new AsyncLocalStorage<string>();
@@ -90,7 +90,7 @@ describe("context: ported from CPython (test_tasks.py)", () => {
     ]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_context_2
+  // Ported from test_tasks.py: BaseTaskTests.test_context_2 (CPython 3.13)
   // Added: what fut_on_done sees (CPython runs it in a copy of the context
   // current at add_done_callback: 'nope', then 'yes2-0').
   it("a done callback runs in the context it was added from, and what it sets does not reach the task", async () => {
@@ -137,7 +137,7 @@ describe("context: ported from CPython (test_tasks.py)", () => {
     ]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_context_3
+  // Ported from test_tasks.py: BaseTaskTests.test_context_3 (CPython 3.13)
   // Python's random is a seeded LCG here. Added: each task starts from
   // main's context, where cvar is unset (-1), whatever the others set.
   it("100 tasks each setting the same variable between sleeps each keep their own value", async () => {
@@ -162,7 +162,7 @@ describe("context: ported from CPython (test_tasks.py)", () => {
     assert.equal(get(), -1);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_context_5
+  // Ported from test_tasks.py: BaseTaskTests.test_context_5 (CPython 3.13)
   // CPython: create_task(coro(1), context=ctx) runs the task in ctx itself,
   // so coro's cvar.set(1) is seen by ctx.get(cvar) afterwards, and a second
   // task in ctx starts from 1 ([None, 1, 2]). Dropped: those writes back into
@@ -194,7 +194,7 @@ describe("context: ported from CPython (test_tasks.py)", () => {
     assert.deepEqual(seen, ["ctx: 0", "t1 starts in 0", "t1 resumes in 0", "main: -1"]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_context_4
+  // Ported from test_tasks.py: BaseTaskTests.test_context_4 (CPython 3.13)
   // Adapted: CPython calls the Task constructor with context=ctx; asyncio-ts
   // has no public Task constructor and no `context` option, so the task is
   // made by ensureFuture() inside ctx. Dropped, as in test_context_5: the
@@ -219,7 +219,7 @@ describe("context: ported from CPython (test_tasks.py)", () => {
     assert.deepEqual(seen, ["coro(1) starts in 0", "coro(1) resumes in 0", "main: -1"]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_context_6
+  // Ported from test_tasks.py: BaseTaskTests.test_context_6 (CPython 3.13)
   // Adapted: CPython calls loop.create_task(coro, context=ctx); asyncio-ts
   // has no loop.createTask and no `context` option, so the task is made by
   // gather() inside ctx. Dropped, as in test_context_5: the task's write into
@@ -243,7 +243,7 @@ describe("context: ported from CPython (test_tasks.py)", () => {
     assert.deepEqual(seen, ["coro(1) starts in 0", "coro(1) resumes in 0", "main: -1"]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_get_context
+  // Ported from test_tasks.py: BaseTaskTests.test_get_context (CPython 3.13)
   // Dropped: `task.get_context() is context`; asyncio-ts has no getContext()
   // and no context objects. Ported: the task made in the context sees that
   // context's very store object.

@@ -63,7 +63,7 @@ class SlowTask {
 }
 
 describe("waitFor()", () => {
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_asyncio_wait_for_cancelled
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_asyncio_wait_for_cancelled (CPython 3.13)
   it("when the waiting task is cancelled, the coroutine that swallows the cancel runs to its end and its result is returned", async () => {
     const trace: string[] = [];
     const t = new SlowTask(trace);
@@ -85,7 +85,7 @@ describe("waitFor()", () => {
     assert.deepEqual(trace, ["slow task ignores a cancel@0", "waitFor task done@0.2"]);
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_asyncio_wait_for_timeout
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_asyncio_wait_for_timeout (CPython 3.13)
   it("on timeout waits for an awaitable that ignores the cancel, and returns its result", async () => {
     const trace: string[] = [];
     const t = new SlowTask(trace);
@@ -100,7 +100,7 @@ describe("waitFor()", () => {
     assert.deepEqual(trace, ["slow task ignores a cancel@0.1", "waitFor returned undefined@0.2"]);
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0_future_done
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0_future_done (CPython 3.13)
   it("with a zero timeout returns the result of a Future that is already done", async () => {
     await runVirtual(async () => {
       const fut = getRunningLoop().createFuture<string>();
@@ -112,7 +112,7 @@ describe("waitFor()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started (CPython 3.13)
   it("with a zero timeout throws TimeoutError without ever starting a coroutine", async () => {
     let fooStarted = false;
     await runVirtual(async () => {
@@ -127,7 +127,7 @@ describe("waitFor()", () => {
     assert.equal(fooStarted, false);
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0 (CPython 3.13)
   // (its subTests, timeout 0 and -1, are one test each).
   for (const timeout of [0, -1]) {
     it(`with a timeout of ${timeout} cancels a running task and throws TimeoutError`, async () => {
@@ -159,7 +159,7 @@ describe("waitFor()", () => {
     });
   }
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for (CPython 3.13)
   it("cancels the task when the timeout passes and throws TimeoutError", async () => {
     await runVirtual(async () => {
       let fooRunning: boolean | undefined;
@@ -184,7 +184,7 @@ describe("waitFor()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_blocking
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_blocking (CPython 3.13)
   it("with a null timeout returns the coroutine's result", async () => {
     await runVirtual(async () => {
       const coro = coroutine(async () => "done");
@@ -208,7 +208,7 @@ describe("waitFor()", () => {
     assert.deepEqual(trace, ["result late@3600", "result later@13600"]);
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_race_condition
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_race_condition (CPython 3.13)
   it("returns the result when the Future completes before the timeout", async () => {
     await runVirtual(async () => {
       const loop = getRunningLoop();
@@ -221,7 +221,7 @@ describe("waitFor()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_cancellation_race_condition
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_cancellation_race_condition (CPython 3.13)
   it("returns the result of a coroutine that catches the timeout's cancel and returns", async () => {
     await runVirtual(async () => {
       const inner = coroutine(async () => {
@@ -236,7 +236,7 @@ describe("waitFor()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation (CPython 3.13)
   it("on timeout waits for the task's cleanup, then throws TimeoutError caused by the CancelledError", async () => {
     let taskDone = false;
     await runVirtual(async () => {
@@ -263,7 +263,7 @@ describe("waitFor()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation_w_timeout_0
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation_w_timeout_0 (CPython 3.13)
   it("with a zero timeout waits for the task's cleanup, then throws TimeoutError caused by the CancelledError", async () => {
     let taskDone = false;
     await runVirtual(async () => {
@@ -293,7 +293,7 @@ describe("waitFor()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_reraises_exception_during_cancellation
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_reraises_exception_during_cancellation (CPython 3.13)
   it("on timeout throws the error the task raised while being cancelled", async () => {
     class FooError extends Error {}
     await runVirtual(async () => {
@@ -378,17 +378,17 @@ describe("waitFor()", () => {
     });
   }
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_cancel_blocking_wait_for
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_cancel_blocking_wait_for (CPython 3.13)
   it("cancelling the waiting task cancels the awaited task too (null timeout)", async () => {
     await cancelWaitFor(null);
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_cancel_wait_for
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_cancel_wait_for (CPython 3.13)
   it("cancelling the waiting task cancels the awaited task too (timeout 60)", async () => {
     await cancelWaitFor(60);
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_cancel_suppressed
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_cancel_suppressed (CPython 3.13)
   it("returns the value of a coroutine that suppresses the timeout's cancel (GH-86296)", async () => {
     await runVirtual(async () => {
       const return42 = coroutine(async () => {
@@ -406,7 +406,7 @@ describe("waitFor()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_issue86296
+  // Ported from test_waitfor.py: AsyncioWaitForTest.test_wait_for_issue86296 (CPython 3.13)
   it("does not lose the waiting task's cancel when the awaited task is already done (GH-86296)", async () => {
     let reachedEnd = false;
     await runVirtual(async () => {
@@ -506,7 +506,7 @@ describe("waitFor()", () => {
 });
 
 describe("waitFor() with shield()", () => {
-  // Ported from test_waitfor.py: WaitForShieldTests.test_zero_timeout
+  // Ported from test_waitfor.py: WaitForShieldTests.test_zero_timeout (CPython 3.13)
   it("with a zero timeout cancels the shield's outer Future and leaves the task running", async () => {
     await runVirtual(async () => {
       const coro = coroutine(async () => {
@@ -531,7 +531,7 @@ describe("waitFor() with shield()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: WaitForShieldTests.test_none_timeout
+  // Ported from test_waitfor.py: WaitForShieldTests.test_none_timeout (CPython 3.13)
   it("with a null timeout waits for the shielded task to finish", async () => {
     await runVirtual(async () => {
       const coro = coroutine(async () => {
@@ -546,7 +546,7 @@ describe("waitFor() with shield()", () => {
     });
   });
 
-  // Ported from test_waitfor.py: WaitForShieldTests.test_shielded_timeout
+  // Ported from test_waitfor.py: WaitForShieldTests.test_shielded_timeout (CPython 3.13)
   it("on timeout throws TimeoutError and the shielded task runs on", async () => {
     await runVirtual(async () => {
       const coro = coroutine(async () => {
