@@ -42,5 +42,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | undefined {
  * @throws {RuntimeError} outside a running loop when no loop is given.
  */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
-  return new Set((loop ?? getRunningLoop())._tasks);
+  const tasks = new Set<Task<unknown>>();
+  for (const task of (loop ?? getRunningLoop())._tasks) if (!task.done()) tasks.add(task);
+  return tasks;
 }

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { CancelledError, RuntimeError, show, typeError } from "../errors.js";
+import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "../errors.js";
 import { Future } from "../futures.js";
 import { Handle } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
@@ -177,7 +177,15 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal */
   _start(): void {
-    if (this.done()) return;
+    if (this.done()) {
+      // Completed by Future.prototype.setResult/setException before its
+      // first step (CPython's SetMethodsTest): CPython's __step raises this,
+      // and the loop reports it.
+      this.getLoop()._tasks.delete(this as Task<unknown>);
+      throw new InvalidStateError(
+        `_step(): already done: ${this.toString()}: a Task completes when its code returns or throws; complete a Future instead`,
+      );
+    }
     const loop = this.getLoop();
     const openStart = this.#openStart!;
     this.#openStart = undefined;
