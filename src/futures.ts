@@ -4,9 +4,11 @@
  * Port of CPython 3.13 Lib/asyncio/futures.py `Future`. Differs: a Future is
  * a thenable, so `await fut` works anywhere; when the code awaiting it runs
  * inside a Task, that Task records the Future as what it waits on, and
- * `task.cancel()` cancels it (docs/differences.md, "Cancellation arrives at asyncio-ts awaits"). Done callbacks of one
- * completion run in one loop callback, in the order added, which is the
- * order CPython's one call_soon each gives.
+ * `task.cancel()` cancels it (docs/differences.md, "Cancellation arrives at
+ * asyncio-ts awaits"). Each done callback gets a handle of its own, in the
+ * order added, as CPython's one call_soon each; a user's callback runs in the
+ * AsyncLocalStorage contexts it was added from, as CPython's runs in the
+ * context it was added with.
  *
  * @module
  */

@@ -3,10 +3,10 @@
  *
  * asyncio-ts's answer to a JavaScript fact: calling an async function starts
  * it at once, so `a()` cannot become a separately cancellable Task later
- * (docs/differences.md, "Coroutines start at once"). `coroutine(a)` returns a function whose calls make
- * lazy Coroutine objects, as calling a Python `async def` does: awaiting one
- * runs it in the current task; passing one to `run`, `createTask` or `gather`
- * runs it as a Task of its own.
+ * (docs/differences.md, "Coroutines start at once"). `coroutine(a)` returns a
+ * function whose calls make lazy Coroutine objects, as calling a Python
+ * `async def` does: awaiting one runs it in the current task; passing one to
+ * `run`, `createTask` or `gather` runs it as a Task of its own.
  *
  * @module
  */

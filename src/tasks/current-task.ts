@@ -4,8 +4,9 @@
  *
  * Port of CPython 3.13 Lib/asyncio/tasks.py `current_task`, `all_tasks`.
  * Differs: CPython keeps a dict of the task each loop is stepping; here the
- * task travels with the async context (docs/differences.md, "Cancellation arrives at asyncio-ts awaits"). `run`, never
- * `enterWith`, whose behaviour differs across Node versions.
+ * task travels with the async context (docs/differences.md, "Cancellation
+ * arrives at asyncio-ts awaits"). `run`, never `enterWith`, whose behaviour
+ * differs across Node versions.
  *
  * @module
  */

@@ -4,7 +4,8 @@
  * Port of CPython 3.13 Lib/asyncio/tasks.py `ensure_future`. Differs: an
  * async function (not yet called) stands for a coroutine and becomes a Task;
  * a plain promise is already running, so it is wrapped in a Future that
- * follows it, and cancelling that Future cannot stop it (docs/differences.md, "Coroutines start at once").
+ * follows it, and cancelling that Future cannot stop it (docs/differences.md,
+ * "Coroutines start at once").
  *
  * @module
  */
