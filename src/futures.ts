@@ -364,17 +364,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * @internal Cancels it without scheduling its callbacks: the handle that
-   * was to complete it runs them (`_runCallbacksNow`) at its place in the
-   * queue. For sleep(0), which CPython implements as a bare yield: a task
-   * cancelled there wakes at its place in the queue, not at its end.
+   * @internal True while it stands for CPython's bare `yield` (a sleep(0)
+   * waiting for its turn): a task waiting on it waits on no Future there, so
+   * a cancel of the task stays pending until its turn (Task.cancel).
    */
-  _cancelInPlace(msg: string | undefined): boolean {
-    this.#retrieved();
-    if (this.#state !== PENDING) return false;
-    this.#state = CANCELLED;
-    this._cancelMessage = msg;
-    return true;
+  _isBareYield(): boolean {
+    return false;
   }
 
   /** @internal Runs the callbacks of this done Future now: one inline, more on later handles. */

@@ -136,7 +136,9 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
           results[i] = exc !== undefined ? exc : child.result();
         }
       }
-      if (outer._cancelRequested) outer.setException(fut._makeCancelledError());
+      // As CPython: the CancelledError of the last child in argument order
+      // (its loop variable), '' for a child that was not cancelled.
+      if (outer._cancelRequested) outer.setException(children[children.length - 1]!._makeCancelledError());
       else outer.setResult(results);
     }
   };

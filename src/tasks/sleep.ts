@@ -4,8 +4,9 @@
  * Port of CPython 3.13 Lib/asyncio/tasks.py `sleep` and `__sleep0`. Differs:
  * returns a Future (cancellable, awaitable, and accepted by createTask)
  * instead of a coroutine. A delay of zero or less is one loop turn, as in
- * CPython; a task cancelled in `sleep(0)` wakes at its place in the queue, as
- * a task cancelled at CPython's bare `yield` does.
+ * CPython. sleep(0) stands for CPython's bare `yield`: a task cancelled there
+ * has its cancel pending (a later cancel's message wins, `uncancel()` takes it
+ * back) and wakes at its place in the queue, with CancelledError.
  *
  * @module
  */
@@ -54,8 +55,10 @@ class SleepFuture<T> extends Future<T> {
   _result: T | undefined = undefined;
   /** A sleep(0) whose turn has not come yet. */
   _yielding = false;
+  override _isBareYield(): boolean {
+    return this._yielding;
+  }
   override cancel(msg?: string): boolean {
-    if (this._yielding) return this._cancelInPlace(msg);
     if (!super.cancel(msg)) return false;
     this._timer?.cancel();
     this._timer = undefined;
@@ -65,8 +68,7 @@ class SleepFuture<T> extends Future<T> {
 
 function sleep0(future: SleepFuture<unknown>): void {
   future._yielding = false;
-  if (future.cancelled()) future._runCallbacksNow();
-  else future._setResultNow(future._result);
+  future._setResultNow(future._result);
 }
 
 function wake(future: SleepFuture<unknown>): void {

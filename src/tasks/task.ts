@@ -118,13 +118,14 @@ export class Task<T = unknown> extends Future<T> {
     this.#signalMessage = msg; // For `signal`, if read later.
     this.#controller?.abort(new CancelledError(msg ?? ""));
     let cancelledWaiter = false;
-    if (this.#waiter !== undefined && this.#waiter.cancel(msg)) cancelledWaiter = true;
+    if (this.#waiter !== undefined && cancelWaiter(this.#waiter, msg)) cancelledWaiter = true;
     if (this.#moreWaiters !== undefined) {
-      for (const waiter of this.#moreWaiters) if (waiter.cancel(msg)) cancelledWaiter = true;
+      for (const waiter of this.#moreWaiters) if (cancelWaiter(waiter, msg)) cancelledWaiter = true;
     }
     if (cancelledWaiter) return true;
-    // The waiter is done but has not woken the task yet, or the task awaits
-    // something foreign: deliver at its next asyncio-ts await.
+    // The waiter is done but has not woken the task yet, the task is in
+    // sleep(0) (CPython's bare yield, no Future to cancel), or it awaits
+    // something foreign: deliver at its next wake-up or asyncio-ts await.
     this.#mustCancel = true;
     this._cancelMessage = msg;
     return true;
@@ -150,7 +151,7 @@ export class Task<T = unknown> extends Future<T> {
     this._loopSlow()?.stepEnded(this as Task<unknown>);
     if (this.#waiter === undefined) this.#waiter = future;
     else if (this.#waiter !== future) (this.#moreWaiters ??= new Set()).add(future);
-    if (this.#mustCancel && !future.done() && future.cancel(this._cancelMessage)) {
+    if (this.#mustCancel && !future.done() && cancelWaiter(future, this._cancelMessage)) {
       this.#mustCancel = false;
     }
   }
@@ -275,6 +276,11 @@ export class Task<T = unknown> extends Future<T> {
     if (this.#waiter !== undefined) info.splice(3, 0, `wait_for=${this.#waiter.toString()}`);
     return info;
   }
+}
+
+// Cancels what a task waits on; sleep(0) is a bare yield, with nothing to cancel.
+function cancelWaiter(waiter: Future<unknown>, msg: string | undefined): boolean {
+  return !waiter._isBareYield() && waiter.cancel(msg);
 }
 
 // Runs inside the task's context, where it was created.
