@@ -78,7 +78,8 @@ export class Handle {
       else _callInContext(this._context, callback, this._arg, this._arg2);
     } catch (exception) {
       this._loop.callExceptionHandler({
-        message: `Exception in callback ${this.toString()}`,
+        // CPython's words, `Exception in callback cb()`: the callback, not the Handle.
+        message: `Exception in callback ${callback.name || "<anonymous>"}()`,
         exception,
         handle: this,
       });
