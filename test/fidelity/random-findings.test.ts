@@ -10,7 +10,7 @@ describe("fidelity: found by random programs", () => {
   // CPython's sleep(0) is a bare yield: the task waits on no Future, so a
   // cancel() meanwhile stays pending (_must_cancel) until the task's next
   // step. A later cancel() replaces its message, and uncancel() to zero
-  // withdraws it (3.13). Random seeds 253, 417, 825, 1361, 1413, 1460, 1699.
+  // withdraws it (3.13). Random seeds 170, 417, 1413, 1699, among others.
   it("a cancel pending over sleep(0) takes the last message, and uncancel() withdraws it", () =>
     twin({
       python: `
@@ -60,7 +60,7 @@ describe("fidelity: found by random programs", () => {
   // tasks.py gather's _done_callback: `exc = fut._make_cancelled_error()`
   // after `for fut in children:`, so the message is the last child's in
   // argument order (a child that was not cancelled gives ''), not the one
-  // that finished last. Random seeds 286, 641, 794, 950, 1062.
+  // that finished last. Random seeds 206, 286, 336, 364, among others.
   it("a cancelled gather(returnExceptions) raises the CancelledError of its last child in argument order", () =>
     twin({
       python: `

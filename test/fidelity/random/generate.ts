@@ -56,7 +56,10 @@ export interface GenOptions {
    * fall due at the same instant (CPython runs those in heap order).
    */
   jitter?: boolean;
-  /** Statement kinds never to generate (keys of the weights in `stmt`), "sleep0" for sleep(0). */
+  /**
+   * Statement kinds never to generate (keys of the weights in `stmt`);
+   * also "sleep0" for sleep(0), and "returnExceptions" for gather's option.
+   */
   exclude?: readonly string[];
 }
 
@@ -197,7 +200,8 @@ export function generate(seed: number, options: GenOptions = {}): Program {
         gathers.push(g);
         const items: Target[] = [];
         for (let i = rng.int(0, 3); i > 0; i--) items.push(target(owner, depth, true));
-        return { op: "gather", g, items, rx: rng.chance(0.5) };
+        const rx = rng.chance(0.5);
+        return { op: "gather", g, items, rx: exclude.has("returnExceptions") ? false : rx };
       }
       case "waitFor":
         return { op: "waitFor", target: target(owner, depth, true), k: kOrNull() };

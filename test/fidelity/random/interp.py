@@ -131,6 +131,7 @@ class Run:
         self.reports = []  # what reached the loop's exception handler
         self.vars = {}  # t<i>, g<n>, f<n> -> Future
         self.tasks = {}  # p<i> -> Task, for every procedure run as its own task
+        self.coros = {}  # id(coroutine) -> (i, coroutine), for the tasks that gather and shield make
 
     def pr(self, line):
         self.lines.append(line)
@@ -172,17 +173,22 @@ class Run:
         self.pr(f"{me}: return {p}")
         return p
 
+    def call(self, p, own_task):
+        c = self.proc(p, own_task)
+        self.coros[id(c)] = (p, c)
+        return c
+
     def target(self, tg, me):
         """The awaitable a Target names, or None when its variable is unset."""
         if "p" in tg:
-            return self.proc(tg["p"], True)
+            return self.call(tg["p"], True)
         v = tg.get("t") or tg.get("f")
         return self.vars.get(v)
 
     def target_inline(self, tg):
         # wait_for runs a coroutine inline in the waiting task (3.12+).
         if "p" in tg:
-            return self.proc(tg["p"], False)
+            return self.call(tg["p"], False)
         return self.vars.get(tg.get("t") or tg.get("f"))
 
     def settle(self, fut, outcome):
@@ -340,6 +346,11 @@ class Run:
         # Wait for every task still running, in a fixed order (asyncio.run
         # would cancel them in the order of a set), then show how each ended.
         while True:
+            # Tasks that gather or shield made, not started yet, are known by their coroutine.
+            for t in asyncio.all_tasks():
+                known = self.coros.get(id(t.get_coro()))
+                if known is not None and not t.done():
+                    self.tasks.setdefault("p" + str(known[0]), t)
             pending = [t for _, t in sorted(self.tasks.items(), key=lambda kv: int(kv[0][1:])) if not t.done()]
             if not pending:
                 break
@@ -376,6 +387,7 @@ def run_one(program):
     loop_box.clear()
     r.vars.clear()
     r.tasks.clear()
+    r.coros.clear()
     gc.collect()
     r.lines.extend("report: " + m for m in sorted(r.reports))
     out = {"seed": program["seed"], "lines": r.lines}

@@ -11,6 +11,7 @@ import {
   InvalidStateError,
   Task,
   TimeoutError,
+  allTasks,
   createTask,
   currentTask,
   gather,
@@ -57,6 +58,8 @@ class Run {
   readonly #procs: Program["procs"];
   readonly #vars = new Map<string, Awaitable>();
   readonly #tasks = new Map<string, Task<unknown>>();
+  /** The procedure each body given to gather, shield or waitFor runs. */
+  readonly #bodies = new Map<unknown, number>();
 
   constructor(program: Program) {
     this.#tick = program.tick;
@@ -103,15 +106,21 @@ class Run {
     return p;
   }
 
+  #call(p: number, ownTask: boolean): () => Promise<number> {
+    const body = (): Promise<number> => this.proc(p, ownTask);
+    this.#bodies.set(body, p);
+    return body;
+  }
+
   /** What gather and shield take: a procedure becomes its own task there. */
   #target(tg: Target): Awaitable | (() => Promise<number>) | undefined {
-    if ("p" in tg) return () => this.proc(tg.p, true);
+    if ("p" in tg) return this.#call(tg.p, true);
     return this.#vars.get("t" in tg ? tg.t : tg.f);
   }
 
   /** What waitFor takes: a procedure runs inline in the waiting task. */
   #targetInline(tg: Target): Awaitable | (() => Promise<number>) | undefined {
-    if ("p" in tg) return () => this.proc(tg.p, false);
+    if ("p" in tg) return this.#call(tg.p, false);
     return this.#vars.get("t" in tg ? tg.t : tg.f);
   }
 
@@ -311,6 +320,11 @@ class Run {
   async #cleanup(): Promise<void> {
     // Wait for every task still running, in a fixed order, then show how each ended.
     for (;;) {
+      // Tasks that gather or shield made, not started yet, are known by their body.
+      for (const t of allTasks()) {
+        const known = this.#bodies.get(t.getCoro());
+        if (known !== undefined && !t.done() && !this.#tasks.has(`p${known}`)) this.#tasks.set(`p${known}`, t);
+      }
       const pending = [...this.#tasks]
         .sort((a, b) => Number(a[0].slice(1)) - Number(b[0].slice(1)))
         .map(([, t]) => t)
