@@ -28,7 +28,10 @@ function parseArgs(argv: string[]): { from: number; to: number; tick: number; sh
     } else if (a === "--tick") tick = Number(argv[++i]);
     else if (a === "--shrink") doShrink = true;
     else if (a === "--full") full = true;
-    else throw new Error(`unknown argument ${a}: use --seeds A-B, --tick S, --shrink, --full`);
+    else if (a === "--help") {
+      console.log("usage: node build/test/fidelity/random/run.js [--seeds A-B] [--tick S] [--shrink] [--full]");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}: use --seeds A-B, --tick S, --shrink, --full`);
   }
   return { from, to, tick, shrink: doShrink, full };
 }
