@@ -4,9 +4,9 @@
  * Port of CPython 3.13 Lib/asyncio/tasks.py `gather` and `_GatheringFuture`.
  * As since 3.12, children already done are counted at once, so a gather of
  * done children is done when it returns. Differs: a plain promise is
- * accepted but already running, so cancelling
- * gather cannot stop it (docs/differences.md). Options come last, as an
- * object: `gather(a, b, { returnExceptions: true })`.
+ * accepted but already running, so cancelling gather cannot stop it
+ * (docs/differences.md). Options come last, as an object:
+ * `gather(a, b, { returnExceptions: true })`.
  *
  * @module
  */
