@@ -23,7 +23,7 @@ function first_cb(): void {}
 function last_cb(): void {}
 
 describe("Future: state and results", () => {
-  // Ported from test_futures.py: BaseFutureTests.test_initial_state
+  // Ported from test_futures.py: BaseFutureTests.test_initial_state (CPython 3.13)
   it("starts pending, and cancel() makes it cancelled", async () => {
     await runVirtual(async () => {
       const f = new Future();
@@ -34,7 +34,7 @@ describe("Future: state and results", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_constructor_without_loop
+  // Ported from test_futures.py: BaseFutureTests.test_constructor_without_loop (CPython 3.13)
   it("cannot be created outside a running loop: RuntimeError", () => {
     assert.throws(() => new Future(), (err: unknown) => {
       assert.ok(err instanceof RuntimeError);
@@ -43,7 +43,7 @@ describe("Future: state and results", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_constructor_use_running_loop
+  // Ported from test_futures.py: BaseFutureTests.test_constructor_use_running_loop (CPython 3.13)
   it("belongs to the running loop, and so does loop.createFuture()", async () => {
     await runVirtual(async () => {
       const loop = getRunningLoop();
@@ -52,7 +52,7 @@ describe("Future: state and results", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_isfuture
+  // Ported from test_futures.py: BaseFutureTests.test_isfuture (CPython 3.13)
   it("isFuture() is true for Futures only, not for the class or other values", async () => {
     await runVirtual(async () => {
       const f = new Future();
@@ -64,7 +64,7 @@ describe("Future: state and results", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_cancel
+  // Ported from test_futures.py: BaseFutureTests.test_cancel (CPython 3.13)
   it("cancel(): cancelled and done, result()/exception() throw CancelledError, set*() InvalidStateError", async () => {
     await runVirtual(async () => {
       const f = new Future();
@@ -79,7 +79,7 @@ describe("Future: state and results", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_result
+  // Ported from test_futures.py: BaseFutureTests.test_result (CPython 3.13)
   it("setResult(): result() returns it, exception() is undefined, a second completion is refused", async () => {
     await runVirtual(async () => {
       const f = new Future<number>();
@@ -95,7 +95,7 @@ describe("Future: state and results", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_exception
+  // Ported from test_futures.py: BaseFutureTests.test_exception (CPython 3.13)
   it("setException(): result() throws it, exception() returns it, a second completion is refused", async () => {
     await runVirtual(async () => {
       const exc = new Error("boom");
@@ -130,7 +130,7 @@ describe("Future: state and results", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_future_cancel_message_getter
+  // Ported from test_futures.py: BaseFutureTests.test_future_cancel_message_getter (CPython 3.13)
   it("cancel(msg): awaiting it and result() throw a CancelledError carrying msg", async () => {
     await runVirtual(async () => {
       const f = new Future();
@@ -145,7 +145,7 @@ describe("Future: state and results", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_yield_from_twice
+  // Ported from test_futures.py: BaseFutureTests.test_yield_from_twice (CPython 3.13)
   it("can be awaited twice, giving the same result", async () => {
     await runVirtual(async () => {
       const f = new Future<number>();
@@ -171,7 +171,7 @@ describe("Future: state and results", () => {
 });
 
 describe("Future: toString()", () => {
-  // Ported from test_futures.py: BaseFutureTests.test_future_repr (debug off)
+  // Ported from test_futures.py: BaseFutureTests.test_future_repr (debug off) (CPython 3.13)
   it("shows the state, then the result or exception", async () => {
     await runVirtual(async () => {
       const pending = new Future();
@@ -195,7 +195,7 @@ describe("Future: toString()", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_future_repr (callbacks)
+  // Ported from test_futures.py: BaseFutureTests.test_future_repr (callbacks) (CPython 3.13)
   it("lists its done callbacks: one, two, or first, <N more>, last", async () => {
     await runVirtual(async () => {
       // CPython also shows where each function is defined ("at file:line").
@@ -226,7 +226,7 @@ describe("Future: toString()", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_future_repr (debug on)
+  // Ported from test_futures.py: BaseFutureTests.test_future_repr (debug on) (CPython 3.13)
   it("in debug mode, says where it was created", async () => {
     await runVirtual(
       async () => {
@@ -246,7 +246,7 @@ describe("Future: done callbacks", () => {
       bag.push(thing);
     };
 
-  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_remove_first_callback
+  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_remove_first_callback (CPython 3.13)
   it("removing the first callback (twice) leaves the others, in order", async () => {
     await runVirtual(async () => {
       const bag: number[] = [];
@@ -267,7 +267,7 @@ describe("Future: done callbacks", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_remove_first_and_second_callback
+  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_remove_first_and_second_callback (CPython 3.13)
   it("removing the first and second callbacks leaves the third", async () => {
     await runVirtual(async () => {
       const bag: number[] = [];
@@ -289,7 +289,7 @@ describe("Future: done callbacks", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_remove_third_callback
+  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_remove_third_callback (CPython 3.13)
   it("removing the third callback (twice) leaves the first two, in order", async () => {
     await runVirtual(async () => {
       const bag: number[] = [];
@@ -310,7 +310,7 @@ describe("Future: done callbacks", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_invoked_on_set_result
+  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_invoked_on_set_result (CPython 3.13)
   it("calls callbacks in the order added, on a later loop turn, after setResult()", async () => {
     await runVirtual(async () => {
       const bag: number[] = [];
@@ -326,7 +326,7 @@ describe("Future: done callbacks", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_invoked_on_set_exception
+  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_callbacks_invoked_on_set_exception (CPython 3.13)
   it("calls callbacks after setException()", async () => {
     await runVirtual(async () => {
       const bag: number[] = [];
@@ -354,7 +354,7 @@ describe("Future: done callbacks", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_remove_done_callback
+  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_remove_done_callback (CPython 3.13)
   it("removeDoneCallback() removes every registration and returns how many", async () => {
     await runVirtual(async () => {
       const bag: number[] = [];
@@ -377,7 +377,7 @@ describe("Future: done callbacks", () => {
     });
   });
 
-  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_schedule_callbacks_list_mutation_1
+  // Ported from test_futures.py: BaseFutureDoneCallbackTests.test_schedule_callbacks_list_mutation_1 (CPython 3.13)
   it("a callback removing later ones while they run does not stop them (the list was taken at completion)", async () => {
     await runVirtual(async () => {
       const bag: string[] = [];
@@ -439,7 +439,7 @@ describe("Future: done callbacks", () => {
 describe('Future: "Future exception was never retrieved"', () => {
   const reports = runAndCollectReports;
 
-  // Ported from test_futures.py: BaseFutureTests.test_future_exception_never_retrieved
+  // Ported from test_futures.py: BaseFutureTests.test_future_exception_never_retrieved (CPython 3.13)
   it("an exception nobody read is reported to the loop's exception handler", async () => {
     const exc = new Error("boom");
     const calls = await reports(async () => {
@@ -451,7 +451,7 @@ describe('Future: "Future exception was never retrieved"', () => {
     assert.equal(calls[0]!.exception, exc);
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_future_exception_never_retrieved_debug
+  // Ported from test_futures.py: BaseFutureTests.test_future_exception_never_retrieved_debug (CPython 3.13)
   it("is reported in debug mode too", async () => {
     const exc = new Error("boom");
     const rejections: unknown[] = [];
@@ -479,7 +479,7 @@ describe('Future: "Future exception was never retrieved"', () => {
     assert.equal(calls[0]!.exception, exc);
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_abandoned
+  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_abandoned (CPython 3.13)
   it("a pending Future dropped is not reported", async () => {
     const calls = await reports(async () => {
       new Future();
@@ -487,7 +487,7 @@ describe('Future: "Future exception was never retrieved"', () => {
     assert.deepEqual(calls, []);
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_not_called_after_cancel
+  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_not_called_after_cancel (CPython 3.13)
   it("calling cancel() on it afterwards counts as handling it: not reported", async () => {
     const calls = await reports(async () => {
       const fut = new Future();
@@ -497,7 +497,7 @@ describe('Future: "Future exception was never retrieved"', () => {
     assert.deepEqual(calls, []);
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_result_unretrieved
+  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_result_unretrieved (CPython 3.13)
   it("a result nobody read is not reported", async () => {
     const calls = await reports(async () => {
       new Future().setResult(42);
@@ -505,7 +505,7 @@ describe('Future: "Future exception was never retrieved"', () => {
     assert.deepEqual(calls, []);
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_result_retrieved
+  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_result_retrieved (CPython 3.13)
   it("a result read is not reported", async () => {
     const calls = await reports(async () => {
       const fut = new Future<number>();
@@ -515,7 +515,7 @@ describe('Future: "Future exception was never retrieved"', () => {
     assert.deepEqual(calls, []);
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_exception_retrieved
+  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_exception_retrieved (CPython 3.13)
   it("an exception read with exception() is not reported", async () => {
     const calls = await reports(async () => {
       const fut = new Future();
@@ -525,7 +525,7 @@ describe('Future: "Future exception was never retrieved"', () => {
     assert.deepEqual(calls, []);
   });
 
-  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_exception_result_retrieved
+  // Ported from test_futures.py: BaseFutureTests.test_tb_logger_exception_result_retrieved (CPython 3.13)
   it("an exception thrown by result() is not reported", async () => {
     const calls = await reports(async () => {
       const fut = new Future();

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import { Worker } from "node:worker_threads";
 import {
   CancelledError,
@@ -130,7 +131,7 @@ function errorWith(cls: new (...args: never[]) => Error, message: string): (err:
 }
 
 describe("run()", () => {
-  // Ported from test_runners.py: RunTests.test_asyncio_run_return
+  // Ported from test_runners.py: RunTests.test_asyncio_run_return (CPython 3.13)
   it("resolves to main's result", async () => {
     const result = await run(async () => {
       await sleep(0);
@@ -166,7 +167,7 @@ describe("run()", () => {
     assert.deepEqual(trace, ["coroutine made", "add(2, 3) in a task: true"]);
   });
 
-  // Ported from test_runners.py: RunTests.test_asyncio_run_raises
+  // Ported from test_runners.py: RunTests.test_asyncio_run_raises (CPython 3.13)
   it("rejects with the very error main threw", async () => {
     const spam = new Error("spam");
     await assert.rejects(
@@ -185,7 +186,7 @@ describe("run()", () => {
   });
 
   // Ported from test_runners.py: RunTests.test_asyncio_run_only_coro (the
-  // non-awaitable part: a plain function is a valid main here)
+  // non-awaitable part: a plain function is a valid main here) (CPython 3.13)
   for (const [value, shown] of [
     [42, "42"],
     ["x", "'x'"],
@@ -231,7 +232,7 @@ describe("run()", () => {
   });
 
   // Ported from test_runners.py: RunTests.test_asyncio_run_debug (without
-  // the PYTHONASYNCIODEBUG part)
+  // the PYTHONASYNCIODEBUG part) (CPython 3.13)
   it("sets the loop's debug mode from the debug option, off by default", async () => {
     const seen: boolean[] = [];
     const main = async (): Promise<void> => {
@@ -241,6 +242,25 @@ describe("run()", () => {
     await run(main, { debug: true });
     await run(main);
     assert.deepEqual(seen, [false, true, false]);
+  });
+
+  // Ported from test_runners.py: RunTests.test_asyncio_run_loop_factory (CPython 3.13)
+  it("runs main on the loop that loopFactory returns, calling it once with no arguments", async () => {
+    const loop = new EventLoop();
+    const calls: unknown[][] = [];
+    const factory = (...args: unknown[]): EventLoop => {
+      calls.push(args);
+      return loop;
+    };
+    let running: EventLoop | undefined;
+    await run(
+      async () => {
+        running = getRunningLoop();
+      },
+      { loopFactory: factory },
+    );
+    assert.equal(running, loop);
+    assert.deepEqual(calls, [[]]);
   });
 
   it("always runs on a new loop and closes it at the end", async () => {
@@ -274,7 +294,7 @@ describe("run()", () => {
     assert.equal(loop?.isClosed(), true);
   });
 
-  // Ported from test_runners.py: RunTests.test_asyncio_run_from_running_loop
+  // Ported from test_runners.py: RunTests.test_asyncio_run_from_running_loop (CPython 3.13)
   it("rejects a run() nested in a running loop with RuntimeError, without running its main", async () => {
     const trace: string[] = [];
     await assert.rejects(
@@ -318,7 +338,7 @@ describe("run()", () => {
     assert.deepEqual(trace, ["first started"]);
   });
 
-  // Ported from test_runners.py: RunTests.test_asyncio_run_cancels_hanging_tasks
+  // Ported from test_runners.py: RunTests.test_asyncio_run_cancels_hanging_tasks (CPython 3.13)
   it("cancels the tasks still pending when main returns", async () => {
     let loTask: Task | undefined;
     const result = await runVirtual(async () => {
@@ -373,7 +393,7 @@ describe("run()", () => {
     ]);
   });
 
-  // Ported from test_runners.py: RunTests.test_asyncio_run_reports_hanging_tasks_errors
+  // Ported from test_runners.py: RunTests.test_asyncio_run_reports_hanging_tasks_errors (CPython 3.13)
   it("reports an error a cancelled task raises at shutdown to the loop's exception handler", async () => {
     let loTask: Task | undefined;
     const contexts: ExceptionContext[] = [];
@@ -413,7 +433,7 @@ describe("run()", () => {
     assert.equal(code, 0);
   });
 
-  // Ported from test_runners.py: RunTests.test_asyncio_run_closes_gens_after_hanging_tasks_errors
+  // Ported from test_runners.py: RunTests.test_asyncio_run_closes_gens_after_hanging_tasks_errors (CPython 3.13)
   it("closes async generators after a hanging task's shutdown error, and rejects with main's error", async () => {
     class FancyExit extends Error {}
     let spinner: AsyncGenerator<number> | undefined;
@@ -551,8 +571,8 @@ describe("run()", () => {
     assert.equal(code, 0);
   });
 
-  // Ported from test_runners.py: RunnerTests.test_signal_install_not_supported_ok
-  // (a worker thread cannot install a SIGINT handler; run() works anyway)
+  // Ported from test_runners.py: RunnerTests.test_signal_install_not_supported_ok (CPython 3.13)
+  // (a worker thread cannot install a SIGINT handler; run() works anyway) (CPython 3.13)
   it("works in a worker thread, where it installs no SIGINT handler", async (t) => {
     const worker = new Worker(fixture("worker-run.js"));
     t.after(() => worker.terminate());
@@ -616,8 +636,8 @@ describe("run() and SIGINT", () => {
     assert.deepEqual(during, [before + 1, before + 1, before + 1]);
   });
 
-  // Ported from test_runners.py: RunnerTests.test_signal_install_not_supported_ok
-  // (asyncio-ts does not install its handler beside the program's own)
+  // Ported from test_runners.py: RunnerTests.test_signal_install_not_supported_ok (CPython 3.13)
+  // (asyncio-ts does not install its handler beside the program's own) (CPython 3.13)
   it("leaves SIGINT alone when the program listens for it itself", async (t) => {
     const mine = (): void => {};
     process.on("SIGINT", mine);
@@ -721,7 +741,7 @@ describe("run() in debug mode", () => {
 });
 
 describe("Runner", () => {
-  // Ported from test_runners.py: RunnerTests.test_non_debug
+  // Ported from test_runners.py: RunnerTests.test_non_debug (CPython 3.13)
   it("makes a loop without debug mode with debug: false", async () => {
     const runner = new Runner({ debug: false });
     try {
@@ -731,7 +751,7 @@ describe("Runner", () => {
     }
   });
 
-  // Ported from test_runners.py: RunnerTests.test_debug
+  // Ported from test_runners.py: RunnerTests.test_debug (CPython 3.13)
   it("makes a loop in debug mode with debug: true", async () => {
     const runner = new Runner({ debug: true });
     try {
@@ -741,7 +761,7 @@ describe("Runner", () => {
     }
   });
 
-  // Ported from test_runners.py: RunnerTests.test_custom_factory
+  // Ported from test_runners.py: RunnerTests.test_custom_factory (CPython 3.13)
   it("uses the loop that loopFactory returns", async () => {
     const loop = new EventLoop();
     const runner = new Runner({ loopFactory: () => loop });
@@ -752,7 +772,7 @@ describe("Runner", () => {
     }
   });
 
-  // Ported from test_runners.py: RunnerTests.test_run
+  // Ported from test_runners.py: RunnerTests.test_run (CPython 3.13)
   it("runs main, and after close() getLoop() throws and the loop is closed", async () => {
     const runner = new Runner();
     let loop: EventLoop;
@@ -770,7 +790,32 @@ describe("Runner", () => {
     assert.equal(loop.isClosed(), true);
   });
 
-  // Ported from test_runners.py: RunnerTests.test_run_non_coro
+  // Ported from test_runners.py: RunnerTests.test_no_repr_is_call_on_the_task_result (CPython 3.13)
+  // CPython counts __repr__ calls; here both ways to show a value count:
+  // toString() and util.inspect().
+  it("does not format main's result", async () => {
+    class MyResult {
+      reprCount = 0;
+      toString(): string {
+        this.reprCount++;
+        return "MyResult";
+      }
+      [inspect.custom](): string {
+        this.reprCount++;
+        return "MyResult";
+      }
+    }
+    const runner = new Runner();
+    let result: MyResult;
+    try {
+      result = await runner.run(async () => new MyResult());
+    } finally {
+      await runner.close();
+    }
+    assert.equal(result.reprCount, 0);
+  });
+
+  // Ported from test_runners.py: RunnerTests.test_run_non_coro (CPython 3.13)
   it("rejects a non-awaitable main with TypeError", async () => {
     const runner = new Runner();
     try {
@@ -783,7 +828,7 @@ describe("Runner", () => {
     }
   });
 
-  // Ported from test_runners.py: RunnerTests.test_run_future
+  // Ported from test_runners.py: RunnerTests.test_run_future (CPython 3.13)
   it("rejects a Future as main with TypeError", async () => {
     const runner = new Runner();
     try {
@@ -800,7 +845,7 @@ describe("Runner", () => {
     }
   });
 
-  // Ported from test_runners.py: RunnerTests.test_explicit_close
+  // Ported from test_runners.py: RunnerTests.test_explicit_close (CPython 3.13)
   it("closes its loop on an explicit close()", async () => {
     const runner = new Runner();
     const loop = runner.getLoop();
@@ -809,7 +854,7 @@ describe("Runner", () => {
     assert.equal(loop.isClosed(), true);
   });
 
-  // Ported from test_runners.py: RunnerTests.test_double_close
+  // Ported from test_runners.py: RunnerTests.test_double_close (CPython 3.13)
   it("ignores a second close()", async () => {
     const runner = new Runner();
     const loop = runner.getLoop();
@@ -819,7 +864,7 @@ describe("Runner", () => {
     assert.equal(loop.isClosed(), true);
   });
 
-  // Ported from test_runners.py: RunnerTests.test_second_with_block_raises
+  // Ported from test_runners.py: RunnerTests.test_second_with_block_raises (CPython 3.13)
   it("rejects run() after close() with RuntimeError, without running main", async () => {
     const ret: number[] = [];
     const f = coroutine(async (arg: number) => {
@@ -889,7 +934,7 @@ describe("Runner", () => {
     assert.deepEqual(trace, ["run resolved", "leftover finally", "close resolved"]);
   });
 
-  // Ported from test_runners.py: RunnerTests.test_recursive_run
+  // Ported from test_runners.py: RunnerTests.test_recursive_run (CPython 3.13)
   it("rejects Runner.run() inside its own running loop with RuntimeError", async () => {
     const trace: string[] = [];
     const runner = new Runner();
@@ -925,7 +970,7 @@ describe("Runner", () => {
     }
   });
 
-  // Ported from test_runners.py: RunnerTests.test_interrupt_call_soon
+  // Ported from test_runners.py: RunnerTests.test_interrupt_call_soon (CPython 3.13)
   it("turns SIGINT into KeyboardInterrupt when main is in a sleep(0) loop", async (t) => {
     const { code, stdout, stderr } = await spawnFixture(t, "interrupt.js", ["call-soon"]).exited;
     assert.equal(stdout, "coro: CancelledError\nrun: KeyboardInterrupt\n");
@@ -933,7 +978,7 @@ describe("Runner", () => {
     assert.equal(code, 0);
   });
 
-  // Ported from test_runners.py: RunnerTests.test_interrupt_wait
+  // Ported from test_runners.py: RunnerTests.test_interrupt_wait (CPython 3.13)
   it("on SIGINT cancels both the future main awaits and main, then KeyboardInterrupt", async (t) => {
     const { code, stdout, stderr } = await spawnFixture(t, "interrupt.js", ["wait"]).exited;
     assert.equal(stdout, "coro: CancelledError\nfut.cancelled(): true\nrun: KeyboardInterrupt\n");
@@ -941,7 +986,7 @@ describe("Runner", () => {
     assert.equal(code, 0);
   });
 
-  // Ported from test_runners.py: RunnerTests.test_interrupt_cancelled_task
+  // Ported from test_runners.py: RunnerTests.test_interrupt_cancelled_task (CPython 3.13)
   it("rejects with CancelledError, not KeyboardInterrupt, when main was cancelled before SIGINT", async (t) => {
     const { code, stdout, stderr } = await spawnFixture(t, "interrupt.js", ["cancelled-task"]).exited;
     assert.equal(stdout, "run: CancelledError\n");

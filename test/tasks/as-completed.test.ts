@@ -5,6 +5,7 @@ import {
   Coroutine,
   Future,
   RuntimeError,
+  type Task,
   TimeoutError,
   asCompleted,
   coroutine,
@@ -288,77 +289,200 @@ describe("asCompleted()", () => {
 });
 
 describe("asCompleted() (CPython's tests)", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed
+  // CPython 3.13 runs most of these tests twice, iterating as_completed()
+  // with `for` (awaitables of the next result) and with `async for` (the
+  // Tasks and Futures themselves, once done); so do these ports.
+  const styles = ["for…of", "for await…of"] as const;
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed (CPython 3.13)
   // CPython's TestLoop needs advance_time() to jump to c's deadline; the
   // virtual clock jumps by itself.
-  it("yields a and b (same deadline, either order) before c", async () => {
-    const completed = new Set<string>();
-    const sleeperCoro = coroutine(async (dt: number, x: string) => {
-      await sleep(dt);
-      completed.add(x);
-      return x;
+  for (const style of styles) {
+    it(`yields a and b (same deadline, either order) before c (${style})`, async () => {
+      const completed = new Set<string>();
+      const sleeperCoro = coroutine(async (dt: number, x: string) => {
+        await sleep(dt);
+        completed.add(x);
+        return x;
+      });
+      const tryIterator = async (awaitables: Coroutine<string>[]): Promise<string[]> => {
+        const values: string[] = [];
+        for (const f of asCompleted(awaitables)) values.push(await f);
+        return values;
+      };
+      const tryAsyncIterator = async (awaitables: Coroutine<string>[]): Promise<string[]> => {
+        const values: string[] = [];
+        for await (const f of asCompleted(awaitables)) values.push(await asFuture<string>(f));
+        return values;
+      };
+      const foo = style === "for…of" ? tryIterator : tryAsyncIterator;
+      let time = -1;
+      const res = await runVirtual(async () => {
+        const a = sleeperCoro(0.01, "a");
+        const b = sleeperCoro(0.01, "b");
+        const c = sleeperCoro(0.15, "c");
+        const values = await createTask(() => foo([b, c, a]));
+        time = getRunningLoop().time();
+        return values;
+      });
+      assert.equal(time, 0.15);
+      // a and b end at the same time; CPython starts them from a set, in any order.
+      assert.deepEqual(res.slice(0, 2).sort(), ["a", "b"]);
+      assert.equal(res[2], "c");
+      assert.equal(res.length, 3);
     });
-    let time = -1;
-    const res = await runVirtual(async () => {
-      const a = sleeperCoro(0.01, "a");
-      const b = sleeperCoro(0.01, "b");
-      const c = sleeperCoro(0.15, "c");
-      const values: string[] = [];
-      for (const f of asCompleted([b, c, a])) values.push(await f);
-      time = getRunningLoop().time();
-      return values;
-    });
-    assert.equal(time, 0.15);
-    // a and b end at the same time; CPython starts them from a set, in any order.
-    assert.deepEqual(res.slice(0, 2).sort(), ["a", "b"]);
-    assert.equal(res[2], "c");
-    assert.equal(res.length, 3);
-  });
+  }
 
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_with_timeout
-  it("gives the result that came in time, then TimeoutError at the timeout", async () => {
-    let time = -1;
-    const res = await runVirtual(async () => {
-      const a = createTask(sleeper(0.1, "a"));
-      const b = createTask(sleeper(0.15, "b"));
-      const values: [number, unknown][] = [];
-      for (const f of asCompleted([a, b], { timeout: 0.12 })) {
-        try {
-          const v = await f;
-          values.push([1, v]);
-        } catch (exc) {
-          values.push([2, exc]);
-        }
-      }
-      time = getRunningLoop().time();
-      // move forward to close generator
-      await wait([a, b]);
-      return values;
-    });
-    assert.equal(res.length, 2);
-    assert.deepEqual(res[0], [1, "a"]);
-    assert.equal(res[1]![0], 2);
-    assert.ok(res[1]![1] instanceof TimeoutError);
-    assert.equal(time, 0.12);
-  });
-
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_with_unused_timeout
-  it("a timeout that does not expire changes nothing", async () => {
-    const trace: string[] = [];
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_same_tasks_in_as_out (CPython 3.13)
+  it("for await…of yields the Tasks given as they are, and new Tasks for Coroutines", async () => {
+    const tryAsyncIterator = async (awaitables: Iterable<Coroutine<unknown> | Task<unknown>>): Promise<Set<unknown>> => {
+      const awaitablesOut = new Set<unknown>();
+      for await (const outAw of asCompleted(awaitables)) awaitablesOut.add(outAw);
+      return awaitablesOut;
+    };
+    const coro = coroutine(async (i: unknown) => i);
     await runVirtual(async () => {
-      const a = coroutine(sleeper(0.01, "a"))();
-      for (const f of asCompleted([a], { timeout: 1 })) {
-        const v = await f;
-        trace.push(stamp(v));
-      }
-      // Past the unused timeout: nothing is thrown anywhere.
-      await sleep(2);
-      trace.push(stamp("done"));
+      // Coroutines shouldn't be yielded back as finished coroutines can't be
+      // re-used.
+      let awaitablesIn = new Set<Coroutine<unknown> | Task<unknown>>([coro(0), coro(1), coro(2), coro(3)]);
+      let awaitablesOut = await tryAsyncIterator(awaitablesIn);
+      assert.deepEqual(
+        [...awaitablesIn].filter((aw) => awaitablesOut.has(aw)),
+        [],
+        "Got original coroutines out of as_completed iterator.",
+      );
+      assert.equal(awaitablesOut.size, 4);
+
+      // Tasks should be yielded back.
+      const coroObjA = coro("a");
+      const taskB = createTask(coro("b"));
+      const coroObjC = coro("c");
+      const taskD = createTask(coro("d"));
+      awaitablesIn = new Set([coroObjA, taskB, coroObjC, taskD]);
+      awaitablesOut = await tryAsyncIterator(awaitablesIn);
+      assert.deepEqual(
+        new Set([...awaitablesIn].filter((aw) => awaitablesOut.has(aw))),
+        new Set([taskB, taskD]),
+        "Only tasks should be yielded from as_completed iterator as-is.",
+      );
     });
-    assert.deepEqual(trace, ["a@0.01", "done@2.01"]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_reverse_wait
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_with_timeout (CPython 3.13)
+  // CPython's TestLoop moves the clock by 0.02 after the first result to
+  // reach the timeout; the virtual clock gets there by itself.
+  for (const style of styles) {
+    it(`gives the result that came in time, then TimeoutError at the timeout (${style})`, async () => {
+      let time = -1;
+      const res = await runVirtual(async () => {
+        const a = createTask(sleeper(0.1, "a"));
+        const b = createTask(sleeper(0.15, "b"));
+        const tryIterator = async (): Promise<[number, unknown][]> => {
+          const values: [number, unknown][] = [];
+          for (const f of asCompleted([a, b], { timeout: 0.12 })) {
+            try {
+              const v = await f;
+              values.push([1, v]);
+            } catch (exc) {
+              if (!(exc instanceof TimeoutError)) throw exc;
+              values.push([2, exc]);
+            }
+          }
+          return values;
+        };
+        const tryAsyncIterator = async (): Promise<[number, unknown][]> => {
+          const values: [number, unknown][] = [];
+          try {
+            for await (const f of asCompleted([a, b], { timeout: 0.12 })) {
+              const v = await asFuture<string>(f);
+              values.push([1, v]);
+            }
+          } catch (exc) {
+            if (!(exc instanceof TimeoutError)) throw exc;
+            values.push([2, exc]);
+          }
+          return values;
+        };
+        const values = await createTask(style === "for…of" ? tryIterator : tryAsyncIterator);
+        time = getRunningLoop().time();
+        // move forward to close generator
+        await wait([a, b]);
+        return values;
+      });
+      assert.equal(res.length, 2);
+      assert.deepEqual(res[0], [1, "a"]);
+      assert.equal(res[1]![0], 2);
+      assert.ok(res[1]![1] instanceof TimeoutError);
+      assert.equal(time, 0.12);
+    });
+  }
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_with_unused_timeout (CPython 3.13)
+  for (const style of styles) {
+    it(`a timeout that does not expire changes nothing (${style})`, async () => {
+      const trace: string[] = [];
+      await runVirtual(async () => {
+        const a = coroutine(sleeper(0.01, "a"))();
+        const tryIterator = async (): Promise<void> => {
+          for (const f of asCompleted([a], { timeout: 1 })) {
+            const v = await f;
+            trace.push(stamp(v));
+          }
+        };
+        const tryAsyncIterator = async (): Promise<void> => {
+          for await (const f of asCompleted([a], { timeout: 1 })) {
+            const v = await asFuture<string>(f);
+            trace.push(stamp(v));
+          }
+        };
+        await createTask(style === "for…of" ? tryIterator : tryAsyncIterator);
+        // Past the unused timeout: nothing is thrown anywhere.
+        await sleep(2);
+        trace.push(stamp("done"));
+      });
+      assert.deepEqual(trace, ["a@0.01", "done@2.01"]);
+    });
+  }
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_resume_iterator (CPython 3.13)
+  for (const style of styles) {
+    it(`a loop left with break can be resumed on the same iterator (${style})`, async () => {
+      const tryIterator = async (awaitables: Coroutine<number>[]): Promise<number[]> => {
+        let iterations = 0;
+        const iterator = asCompleted(awaitables);
+        const collected: number[] = [];
+        for (const f of iterator) {
+          collected.push(await f);
+          iterations += 1;
+          if (iterations === 2) break;
+        }
+        assert.equal(collected.length, 2);
+        // Resume same iterator:
+        for (const f of iterator) collected.push(await f);
+        return collected;
+      };
+      const tryAsyncIterator = async (awaitables: Coroutine<number>[]): Promise<number[]> => {
+        let iterations = 0;
+        const iterator = asCompleted(awaitables);
+        const collected: number[] = [];
+        for await (const f of iterator) {
+          collected.push(await asFuture<number>(f));
+          iterations += 1;
+          if (iterations === 2) break;
+        }
+        assert.equal(collected.length, 2);
+        // Resume same iterator:
+        for await (const f of iterator) collected.push(await asFuture<number>(f));
+        return collected;
+      };
+      const coro = coroutine(async (i: number) => i);
+      const foo = style === "for…of" ? tryIterator : tryAsyncIterator;
+      const results = await runVirtual(() => foo([coro(0), coro(1), coro(2), coro(3)]));
+      assert.deepEqual([...results].sort(), [0, 1, 2, 3]);
+    });
+  }
+
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_reverse_wait (CPython 3.13)
   it("the awaitable awaited first gets the first result, whichever it is in the list", async () => {
     await runVirtual(async () => {
       const loop = getRunningLoop();
@@ -376,41 +500,62 @@ describe("asCompleted() (CPython's tests)", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_concurrent
-  it("its awaitables can be awaited concurrently, as Tasks", async () => {
-    await runVirtual(async () => {
-      const a = coroutine(sleeper(0.05, "a"))();
-      const b = coroutine(sleeper(0.05, "b"))();
-      const fs = new Set([a, b]);
-      const futs = [...asCompleted(fs)];
-      assert.equal(futs.length, 2);
-      const [done, pending] = await wait(futs.map((fut) => ensureFuture(fut)));
-      assert.deepEqual(new Set([...done].map((f) => f.result())), new Set(["a", "b"]));
-      assert.equal(pending.size, 0);
-      assert.equal(getRunningLoop().time(), 0.05);
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_concurrent (CPython 3.13)
+  for (const style of styles) {
+    it(`its awaitables can be awaited concurrently, as Tasks (${style})`, async () => {
+      const tryIterator = async (fs: Set<Coroutine<string>>): Promise<unknown[]> => [...asCompleted(fs)];
+      const tryAsyncIterator = async (fs: Set<Coroutine<string>>): Promise<unknown[]> => {
+        const out: unknown[] = [];
+        for await (const f of asCompleted(fs)) out.push(f);
+        return out;
+      };
+      const runner = style === "for…of" ? tryIterator : tryAsyncIterator;
+      await runVirtual(async () => {
+        const a = coroutine(sleeper(0.05, "a"))();
+        const b = coroutine(sleeper(0.05, "b"))();
+        const fs = new Set([a, b]);
+        const futs = (await runner(fs)) as (Coroutine<string> | Future<string>)[];
+        assert.equal(futs.length, 2);
+        const [done, pending] = await wait(futs.map((fut) => ensureFuture(fut)));
+        assert.deepEqual(new Set([...done].map((f) => f.result())), new Set(["a", "b"]));
+        assert.equal(pending.size, 0);
+        assert.equal(getRunningLoop().time(), 0.05);
+      });
     });
-  });
+  }
 
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_duplicate_coroutines
-  it("a Coroutine given twice runs once", async () => {
-    const result = await runVirtual(async () => {
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_duplicate_coroutines (CPython 3.13)
+  for (const style of styles) {
+    it(`a Coroutine given twice runs once (${style})`, async () => {
       const coro = coroutine(async (s: string) => s);
-      const out: string[] = [];
-      const c = coro("ham");
-      for (const f of asCompleted([c, c, coro("spam")])) out.push(await f);
-      return out;
+      const tryIterator = async (): Promise<string[]> => {
+        const result: string[] = [];
+        const c = coro("ham");
+        for (const f of asCompleted([c, c, coro("spam")])) result.push(await f);
+        return result;
+      };
+      const tryAsyncIterator = async (): Promise<string[]> => {
+        const result: string[] = [];
+        const c = coro("ham");
+        for await (const f of asCompleted([c, c, coro("spam")])) result.push(await asFuture<string>(f));
+        return result;
+      };
+      const result = await runVirtual(async () => {
+        const fut = createTask(style === "for…of" ? tryIterator : tryAsyncIterator);
+        await fut;
+        return fut.result();
+      });
+      assert.deepEqual(new Set(result), new Set(["ham", "spam"]));
+      assert.equal(result.length, 2);
     });
-    assert.deepEqual(new Set(result), new Set(["ham", "spam"]));
-    assert.equal(result.length, 2);
-  });
+  }
 
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_coroutine_without_loop
-  // CPython's as_completed() is a generator, so it throws when iterated;
-  // either place is accepted here.
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_coroutine_without_loop (CPython 3.13)
+  // As in CPython 3.13, asCompleted() itself throws, before any iteration.
   it("outside a running loop, throws RuntimeError", () => {
     const a = coroutine(async () => 42)();
     assert.throws(
-      () => [...asCompleted([a])],
+      () => asCompleted([a]),
       (err: unknown) => {
         assert.ok(err instanceof RuntimeError);
         assert.match(err.message, /no running event loop/);
@@ -419,7 +564,7 @@ describe("asCompleted() (CPython's tests)", () => {
     );
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_coroutine_use_running_loop
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_coroutine_use_running_loop (CPython 3.13)
   it("uses the running loop for Coroutines", async () => {
     await runVirtual(async () => {
       const coro = coroutine(async () => 42);
@@ -430,13 +575,32 @@ describe("asCompleted() (CPython's tests)", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_invalid_args
-  it("throws TypeError for a Future or a Coroutine instead of a list of them", async () => {
+  // Ported from test_tasks.py: BaseTaskTests.test_as_completed_invalid_args (CPython 3.13)
+  // CPython 3.13 accepts a TypeError from as_completed() or from the first
+  // iteration; asCompleted() throws it at once.
+  it("throws TypeError for a Future or a Coroutine instead of a list of them, with either kind of loop", async () => {
     await runVirtual(async () => {
+      // Plain iterator
       const fut = new Future<number>();
-      assert.throws(() => asCompleted(fut as never), TypeError);
+      assert.throws(() => asCompleted(fut as never)[Symbol.iterator]().next(), TypeError);
       const coro = coroutine(async () => 1)();
-      assert.throws(() => asCompleted(coro as never), TypeError);
+      assert.throws(() => asCompleted(coro as never)[Symbol.iterator]().next(), TypeError);
+
+      // Async iterator
+      const tryAsyncIterator = async (aw: unknown): Promise<void> => {
+        for await (const f of asCompleted(aw as never)) {
+          void f;
+          break;
+        }
+      };
+      const fut2 = new Future<number>();
+      await assert.rejects(async () => {
+        await createTask(() => tryAsyncIterator(fut2));
+      }, TypeError);
+      const coro2 = coroutine(async () => 1)();
+      await assert.rejects(async () => {
+        await createTask(() => tryAsyncIterator(coro2));
+      }, TypeError);
     });
   });
 });

@@ -289,7 +289,7 @@ describe("task.cancel(): what the task's code sees", () => {
 });
 
 describe("task.cancel(): ported from CPython", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel (CPython 3.13)
   it("cancelling a sleeping task from a loop callback", async () => {
     await runVirtual(async () => {
       const t = createTask(async () => {
@@ -307,7 +307,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_cancel_message_getter
+  // Ported from test_tasks.py: BaseTaskTests.test_task_cancel_message_getter (CPython 3.13)
   it("the message of cancel() before the task starts reaches the awaiter", async () => {
     await runVirtual(async () => {
       const t = createTask(async () => {});
@@ -318,8 +318,8 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_with_message_then_future_result
-  // and test_cancel_with_message_then_future_exception
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_with_message_then_future_result,
+  // BaseTaskTests.test_cancel_with_message_then_future_exception (CPython 3.13)
   for (const [what, read] of [
     ["result()", (t: Task<unknown>) => t.result()],
     ["exception()", (t: Task<unknown>) => t.exception()],
@@ -348,7 +348,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   }
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancellation_exception_context
+  // Ported from test_tasks.py: BaseTaskTests.test_cancellation_exception_context (CPython 3.13)
   it("a CancelledError re-thrown as another error is kept as its cause, message included", async () => {
     await assert.rejects(
       runVirtual(async () => {
@@ -376,7 +376,7 @@ describe("task.cancel(): ported from CPython", () => {
     );
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_with_message_before_starting_task
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_with_message_before_starting_task (CPython 3.13)
   it("exception() of a task cancelled before it started throws CancelledError with the message", async () => {
     await assert.rejects(
       runVirtual(async () => {
@@ -390,7 +390,7 @@ describe("task.cancel(): ported from CPython", () => {
     );
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_yield
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_yield (CPython 3.13)
   it("cancelling a task between two sleep(0)s", async () => {
     await runVirtual(async () => {
       const t = createTask(async () => {
@@ -409,7 +409,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_inner_future
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_inner_future (CPython 3.13)
   it("cancelling the Future a task awaits cancels the task", async () => {
     await runVirtual(async () => {
       const f = new Future<void>();
@@ -427,7 +427,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_both_task_and_inner_future
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_both_task_and_inner_future (CPython 3.13)
   it("cancelling both the task and the Future it awaits", async () => {
     await runVirtual(async () => {
       const f = new Future<void>();
@@ -447,7 +447,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_task_catching
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_task_catching (CPython 3.13)
   it("a task that catches the CancelledError and returns is not cancelled", async () => {
     await runVirtual(async () => {
       const fut1 = new Future<void>();
@@ -472,7 +472,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_task_ignoring
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_task_ignoring (CPython 3.13)
   it("a task that ignores the CancelledError goes on to its next await", async () => {
     await runVirtual(async () => {
       const fut1 = new Future<void>();
@@ -500,7 +500,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_current_task
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_current_task (CPython 3.13)
   it("a task cancelling itself is cancelled at its next await, at once", async () => {
     await runVirtual(async () => {
       const t: Task<number> = createTask(async () => {
@@ -520,7 +520,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_at_end
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_at_end (CPython 3.13)
   it("a task cancelling itself right before it returns is cancelled", async () => {
     await runVirtual(async () => {
       const t: Task<number> = createTask(async () => {
@@ -537,7 +537,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_awaited_task
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_awaited_task (CPython 3.13)
   it("a task cancelled while not blocked cancels the task it awaits next, and what that one awaits", async () => {
     await runVirtual(async () => {
       const fut = new Future<void>();
@@ -562,7 +562,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_cancel_waiter_future
+  // Ported from test_tasks.py: BaseTaskTests.test_task_cancel_waiter_future (CPython 3.13)
   it("cancelling a task cancels the Future it waits on", async () => {
     await runVirtual(async () => {
       const fut = new Future<void>();
@@ -619,7 +619,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_yield_future_passes_cancel
+  // Ported from test_tasks.py: BaseTaskTests.test_yield_future_passes_cancel (CPython 3.13)
   it("cancelling an outer task reaches the Future an inner coroutine awaits", async () => {
     await runVirtual(async () => {
       let proof = 0;
@@ -651,7 +651,7 @@ describe("task.cancel(): ported from CPython", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_yield_wait_does_not_shield_cancel
+  // Ported from test_tasks.py: BaseTaskTests.test_yield_wait_does_not_shield_cancel (CPython 3.13)
   it("cancelling a task blocked in wait() stops the wait, not the tasks it waits for", async () => {
     await runVirtual(async () => {
       let proof = 0;
@@ -678,7 +678,7 @@ describe("task.cancel(): ported from CPython", () => {
 });
 
 describe("cancelling() and uncancel()", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_cancelling
+  // Ported from test_tasks.py: BaseTaskTests.test_cancelling (CPython 3.13)
   it("cancelling() counts requests, and toString() says cancelling", async () => {
     const trace: string[] = [];
     await runVirtual(async () => {
@@ -706,7 +706,7 @@ describe("cancelling() and uncancel()", () => {
     ]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_uncancel_basic
+  // Ported from test_tasks.py: BaseTaskTests.test_uncancel_basic (CPython 3.13)
   it("uncancel() takes a request back; the task then runs until cancelled again", async () => {
     const trace: string[] = [];
     await runVirtual(async () => {
@@ -785,7 +785,7 @@ describe("cancelling() and uncancel()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_uncancel_structured_blocks
+  // Ported from test_tasks.py: BaseTaskTests.test_uncancel_structured_blocks (CPython 3.13)
   it("cancel() plus uncancel() turn a cancellation into a timeout for one block", async () => {
     const makeRequestWithTimeout = async (sleepFor: number, timeoutAfter: number): Promise<boolean[]> => {
       const task = currentTask()!;
@@ -804,7 +804,7 @@ describe("cancelling() and uncancel()", () => {
           timeoutHandle.cancel();
         } catch (err) {
           timeoutHandle.cancel();
-          // Python checks `task.uncancel() == 0 and sys.exc_info()[0] is CancelledError`.
+          // Python checks `task.uncancel() == 0 and type(sys.exception()) is CancelledError`.
           if (timedOut && task.uncancel() === 0 && err instanceof CancelledError) throw new TimeoutError();
           throw err;
         }

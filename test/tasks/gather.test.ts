@@ -262,7 +262,7 @@ describe("gather()", () => {
         assert.ok(isCancelledError(err));
         trace.push(stamp(`main: CancelledError('${(err as Error).message}')`));
       }
-      // As CPython 3.11: the GatheringFuture ends with a CancelledError
+      // As CPython 3.11 and 3.13: the GatheringFuture ends with a CancelledError
       // exception, not in the cancelled state.
       assert.equal(outer.done(), true);
       assert.equal(outer.cancelled(), false);
@@ -481,13 +481,13 @@ for (const [kind, wrap] of variants) {
       });
     }
 
-    // Ported from test_tasks.py: GatherTestsBase.test_success (FutureGatherTests, CoroutineGatherTests)
+    // Ported from test_tasks.py: GatherTestsBase.test_success (FutureGatherTests, CoroutineGatherTests) (CPython 3.13)
     it("resolves to the results in argument order once the last child is done, not before", async () => {
       await checkSuccess();
       await checkSuccess({ returnExceptions: false });
     });
 
-    // Ported from test_tasks.py: GatherTestsBase.test_result_exception_success (FutureGatherTests, CoroutineGatherTests)
+    // Ported from test_tasks.py: GatherTestsBase.test_result_exception_success (FutureGatherTests, CoroutineGatherTests) (CPython 3.13)
     it("with returnExceptions: true and no failure, resolves to the results", async () => {
       await checkSuccess({ returnExceptions: true });
     });
@@ -528,7 +528,7 @@ for (const [kind, wrap] of variants) {
       assert.deepEqual(reports, []);
     });
 
-    // Ported from test_tasks.py: GatherTestsBase.test_return_exceptions (FutureGatherTests, CoroutineGatherTests)
+    // Ported from test_tasks.py: GatherTestsBase.test_return_exceptions (FutureGatherTests, CoroutineGatherTests) (CPython 3.13)
     it("with returnExceptions: true, waits for every child and puts exceptions among the results", async () => {
       await runVirtual(async () => {
         const loop = getRunningLoop();
@@ -565,7 +565,7 @@ for (const [kind, wrap] of variants) {
 }
 
 describe("gather() of Futures: loops and cancelled children", () => {
-  // Ported from test_tasks.py: FutureGatherTests.test_constructor_empty_sequence_without_loop
+  // Ported from test_tasks.py: FutureGatherTests.test_constructor_empty_sequence_without_loop (CPython 3.13)
   // asyncio-ts has no "current loop" set with set_event_loop(), only the
   // running loop, so the message is get_running_loop()'s.
   it("gather() outside a running loop throws RuntimeError", () => {
@@ -579,7 +579,7 @@ describe("gather() of Futures: loops and cancelled children", () => {
     );
   });
 
-  // Ported from test_tasks.py: FutureGatherTests.test_constructor_empty_sequence_use_running_loop
+  // Ported from test_tasks.py: FutureGatherTests.test_constructor_empty_sequence_use_running_loop (CPython 3.13)
   it("gather() with no awaitables is a Future of the running loop that resolves to []", async () => {
     await runVirtual(async () => {
       const fut = gather();
@@ -591,7 +591,7 @@ describe("gather() of Futures: loops and cancelled children", () => {
     });
   });
 
-  // Ported from test_tasks.py: FutureGatherTests.test_constructor_heterogenous_futures
+  // Ported from test_tasks.py: FutureGatherTests.test_constructor_heterogenous_futures (CPython 3.13)
   // CPython raises ValueError; JavaScript has none, and asyncio-ts reports
   // bad arguments as TypeError (errors.ts).
   it("refuses Futures of two different loops with a TypeError", async () => {
@@ -607,7 +607,7 @@ describe("gather() of Futures: loops and cancelled children", () => {
     }
   });
 
-  // Ported from test_tasks.py: FutureGatherTests.test_constructor_homogenous_futures
+  // Ported from test_tasks.py: FutureGatherTests.test_constructor_homogenous_futures (CPython 3.13)
   // CPython takes gather's loop from its Futures, so no loop needs to be
   // running to gather Futures of one loop.
   it("gather() of Futures of one loop belongs to that loop, even outside a running loop", async () => {
@@ -632,7 +632,7 @@ describe("gather() of Futures: loops and cancelled children", () => {
     }
   });
 
-  // Ported from test_tasks.py: FutureGatherTests.test_one_cancellation
+  // Ported from test_tasks.py: FutureGatherTests.test_one_cancellation (CPython 3.13)
   it("a cancelled child makes gather reject with CancelledError at once, but gather is not cancelled", async () => {
     await runVirtual(async () => {
       const loop = getRunningLoop();
@@ -664,7 +664,7 @@ describe("gather() of Futures: loops and cancelled children", () => {
     });
   });
 
-  // Ported from test_tasks.py: FutureGatherTests.test_result_exception_one_cancellation
+  // Ported from test_tasks.py: FutureGatherTests.test_result_exception_one_cancellation (CPython 3.13)
   it("with returnExceptions: true, a cancelled child's result is a CancelledError", async () => {
     await runVirtual(async () => {
       const loop = getRunningLoop();
@@ -703,7 +703,7 @@ describe("gather() of Futures: loops and cancelled children", () => {
 describe("gather() of Coroutines: loops, duplicates, cancellation, errors", () => {
   const coro = coroutine(async (s: string) => s);
 
-  // Ported from test_tasks.py: CoroutineGatherTests.test_constructor_without_loop
+  // Ported from test_tasks.py: CoroutineGatherTests.test_constructor_without_loop (CPython 3.13)
   it("gather() of Coroutines outside a running loop throws RuntimeError", () => {
     const gen1 = coro("abc");
     const gen2 = coro("abc");
@@ -717,7 +717,7 @@ describe("gather() of Coroutines: loops, duplicates, cancellation, errors", () =
     );
   });
 
-  // Ported from test_tasks.py: CoroutineGatherTests.test_constructor_use_running_loop
+  // Ported from test_tasks.py: CoroutineGatherTests.test_constructor_use_running_loop (CPython 3.13)
   it("gather() of Coroutines belongs to the running loop and resolves to their results", async () => {
     await runVirtual(async () => {
       const fut = gather(coro("abc"), coro("abc"));
@@ -726,7 +726,7 @@ describe("gather() of Coroutines: loops, duplicates, cancellation, errors", () =
     });
   });
 
-  // Ported from test_tasks.py: CoroutineGatherTests.test_duplicate_coroutines
+  // Ported from test_tasks.py: CoroutineGatherTests.test_duplicate_coroutines (CPython 3.13)
   it("runs a Coroutine passed several times once and repeats its result", async () => {
     await runVirtual(async () => {
       let runs = 0;
@@ -742,7 +742,7 @@ describe("gather() of Coroutines: loops, duplicates, cancellation, errors", () =
     });
   });
 
-  // Ported from test_tasks.py: CoroutineGatherTests.test_cancellation_broadcast
+  // Ported from test_tasks.py: CoroutineGatherTests.test_cancellation_broadcast (CPython 3.13)
   it("cancelling the task that awaits gather cancels every child and what they wait on", async () => {
     await runVirtual(async () => {
       const loop = getRunningLoop();
@@ -818,7 +818,7 @@ describe("gather() of Coroutines: loops, duplicates, cancellation, errors", () =
 });
 
 describe("gather() with shield() and cancel()", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_gather
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_gather (CPython 3.13)
   it("a shielded gather keeps running when the shield is cancelled", async () => {
     await runVirtual(async () => {
       const loop = getRunningLoop();
@@ -837,7 +837,7 @@ describe("gather() with shield() and cancel()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_gather_shield
+  // Ported from test_tasks.py: BaseTaskTests.test_gather_shield (CPython 3.13)
   it("cancelling a gather of shields cancels the shields, not what they protect", async () => {
     await runVirtual(async () => {
       const loop = getRunningLoop();
@@ -861,7 +861,7 @@ describe("gather() with shield() and cancel()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_cancel_gather_1 (Python issue #26923)
+  // Ported from test_tasks.py: BaseTaskTests.test_cancel_gather_1 (Python issue #26923) (CPython 3.13)
   // Adapted: CPython cancels from a later done callback of the Future the
   // child awaits, and its child Task has finished by then because the
   // child's step runs inside that same loop callback. In JavaScript the

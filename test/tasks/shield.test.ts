@@ -19,7 +19,7 @@ const runBriefly = async (): Promise<void> => {
 };
 
 describe("shield()", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_result
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_result (CPython 3.13)
   it("resolves to the inner Future's result", async () => {
     await runVirtual(async () => {
       const inner = new Future<number>();
@@ -29,7 +29,7 @@ describe("shield()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_exception
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_exception (CPython 3.13)
   it("takes the inner Future's exception", async () => {
     await runVirtual(async () => {
       const inner = new Future<void>();
@@ -42,7 +42,7 @@ describe("shield()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_cancel_inner
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_cancel_inner (CPython 3.13)
   it("is cancelled when the inner Future is cancelled", async () => {
     await runVirtual(async () => {
       const inner = new Future<void>();
@@ -54,7 +54,7 @@ describe("shield()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_cancel_outer
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_cancel_outer (CPython 3.13)
   it("cancelling the shield leaves the inner Future pending", async () => {
     await runVirtual(async () => {
       const calls: ExceptionContext[] = [];
@@ -73,7 +73,7 @@ describe("shield()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_shortcut
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_shortcut (CPython 3.13)
   it("of a done Future returns that Future itself", async () => {
     await runVirtual(async () => {
       const fut = new Future<number>();
@@ -84,7 +84,7 @@ describe("shield()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_effect
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_effect (CPython 3.13)
   it("cancelling the task awaiting shield(inner) does not affect inner", async () => {
     await runVirtual(async () => {
       let proof = 0;
@@ -177,7 +177,7 @@ describe("shield()", () => {
     assert.equal(calls[0]!.exception, exc);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_gather
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_gather (CPython 3.13)
   it("cancelling shield(gather(...)) leaves the gather running", async () => {
     await runVirtual(async () => {
       const child1 = new Future<number>();
@@ -195,7 +195,7 @@ describe("shield()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_gather_shield
+  // Ported from test_tasks.py: BaseTaskTests.test_gather_shield (CPython 3.13)
   it("cancelling gather(shield(a), shield(b)) cancels the shields, not a and b", async () => {
     await runVirtual(async () => {
       const child1 = new Future<number>();
@@ -218,7 +218,7 @@ describe("shield()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_coroutine_without_loop
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_coroutine_without_loop (CPython 3.13)
   it("outside a running loop throws RuntimeError", () => {
     let started = false;
     assert.throws(
@@ -232,7 +232,7 @@ describe("shield()", () => {
     assert.equal(started, false);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_shield_coroutine_use_running_loop
+  // Ported from test_tasks.py: BaseTaskTests.test_shield_coroutine_use_running_loop (CPython 3.13)
   it("of an async function runs it as a task of the running loop", async () => {
     await runVirtual(async () => {
       const outer = shield(async () => 42);

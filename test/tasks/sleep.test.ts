@@ -6,7 +6,7 @@ import { runVirtual } from "../support/virtual-loop.js";
 const now = (): number => getRunningLoop().time();
 
 describe("sleep()", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_sleep
+  // Ported from test_tasks.py: BaseTaskTests.test_sleep (CPython 3.13)
   it("waits its delay in seconds and resolves to the given result", async () => {
     await runVirtual(async () => {
       const sleeper = async (dt: number, arg: string): Promise<string> => {
@@ -42,7 +42,7 @@ describe("sleep()", () => {
     assert.deepEqual(trace, ["d@0", "b@0.1", "a@0.2", "c@0.2"]);
   });
 
-  // Ported from test_tasks.py: SleepTests.test_sleep_zero
+  // Ported from test_tasks.py: SleepTests.test_sleep_zero (CPython 3.13)
   it("sleep(0, result) lets callbacks scheduled before it run, then resolves to result", async () => {
     let result = 0;
     const incResult = (num: number): void => {
@@ -169,7 +169,7 @@ describe("sleep()", () => {
     ]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_sleep_cancel
+  // Ported from test_tasks.py: BaseTaskTests.test_sleep_cancel (CPython 3.13)
   it("cancelling a sleep cancels its timer: the clock never reaches its deadline", async () => {
     await runVirtual(async () => {
       const t = createTask(() => sleep(10.0, "yeah"));
@@ -208,7 +208,7 @@ describe("sleep()", () => {
     assert.deepEqual(trace, ["CancelledError('enough')@2", "main@2"]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_cancel_sleeping_task
+  // Ported from test_tasks.py: BaseTaskTests.test_task_cancel_sleeping_task (CPython 3.13)
   it("a task sleeping 5000 s cancelled by callLater(0.1) ends at 0.1", async () => {
     const result = await runVirtual(async () => {
       const sleeper = createTask(async () => {
@@ -243,6 +243,20 @@ describe("sleep(): bad arguments", () => {
       await other;
     });
     assert.deepEqual(trace, ["other: first step", "main: woke with late@0", "other: second step"]);
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_sleep_when_delay_is_nan (CPython 3.13)
+  // CPython raises ValueError; a bad argument is a RangeError here.
+  it("a task that sleeps NaN seconds fails with RangeError", async () => {
+    await runVirtual(async () => {
+      const sleeper = async (): Promise<void> => {
+        await sleep(NaN);
+      };
+      const t = createTask(sleeper);
+      await assert.rejects(async () => {
+        await t;
+      }, RangeError);
+    });
   });
 
   it("sleep(NaN) throws a RangeError pointing at the computation", async () => {

@@ -43,7 +43,7 @@ describe("createTask()", () => {
     assert.deepEqual(trace, ["after createTask", "after microtasks", "body", "after sleep(0) done=true", "r"]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_bare_create_task
+  // Ported from test_tasks.py: BaseTaskTests.test_bare_create_task (CPython 3.13)
   it("returns a Task whose await gives the body's result", async () => {
     await runVirtual(async () => {
       const inner = async (): Promise<number> => 1;
@@ -53,7 +53,7 @@ describe("createTask()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_bare_create_named_task
+  // Ported from test_tasks.py: BaseTaskTests.test_bare_create_named_task (CPython 3.13)
   it("takes a name", async () => {
     await runVirtual(async () => {
       const task = createTask(async () => {}, { name: "No-op" });
@@ -62,7 +62,7 @@ describe("createTask()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_async_function
+  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_async_function (CPython 3.13)
   it("accepts an async function or a lazy Coroutine, each time anew", async () => {
     await runVirtual(async () => {
       const coro = coroutine(async () => {});
@@ -77,7 +77,7 @@ describe("createTask()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_asynclike_function
+  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_asynclike_function (CPython 3.13)
   it("accepts a plain function returning a value", async () => {
     await runVirtual(async () => {
       for (let i = 0; i < 2; i++) {
@@ -88,7 +88,7 @@ describe("createTask()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_noncoroutine
+  // Ported from test_tasks.py: BaseTaskTests.test_create_task_with_noncoroutine (CPython 3.13)
   it("refuses a non-function with a TypeError naming the value, each time", async () => {
     await runVirtual(async () => {
       for (let i = 0; i < 2; i++) {
@@ -179,7 +179,7 @@ describe("createTask()", () => {
 });
 
 describe("Task basics", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_task_class
+  // Ported from test_tasks.py: BaseTaskTests.test_task_class (CPython 3.13)
   it("runs to its result, on the loop it was created on", async () => {
     await runVirtual(async () => {
       const notmuch = coroutine(async () => "ok");
@@ -191,7 +191,7 @@ describe("Task basics", () => {
     });
   });
 
-  // Ported from test_tasks.py: GenericTaskTests.test_future_subclass
+  // Ported from test_tasks.py: GenericTaskTests.test_future_subclass (CPython 3.13)
   it("a Task is a Future", async () => {
     await runVirtual(async () => {
       const t = createTask(async () => {});
@@ -200,7 +200,7 @@ describe("Task basics", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_basics
+  // Ported from test_tasks.py: BaseTaskTests.test_task_basics (CPython 3.13)
   it("awaits nested coroutines inline", async () => {
     const inner1 = coroutine(async () => 42);
     const inner2 = coroutine(async () => 1000);
@@ -212,7 +212,7 @@ describe("Task basics", () => {
     assert.equal(await runVirtual(outer()), 1042);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_get_coro
+  // Ported from test_tasks.py: BaseTaskTests.test_get_coro (CPython 3.13)
   it("getCoro() returns the Coroutine or the function it runs", async () => {
     await runVirtual(async () => {
       const coro = coroutine(async () => {})();
@@ -226,7 +226,7 @@ describe("Task basics", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_set_methods
+  // Ported from test_tasks.py: BaseTaskTests.test_task_set_methods (CPython 3.13)
   it("setResult()/setException() throw RuntimeError: a Task completes when its code does", async () => {
     await runVirtual(async () => {
       const notmuch = coroutine(async () => "ko");
@@ -305,7 +305,7 @@ describe("Task basics", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_step_result_future
+  // Ported from test_tasks.py: BaseTaskTests.test_step_result_future (CPython 3.13)
   it("a task awaiting a Future gets its result, and is done, on the next loop turn", async () => {
     await runVirtual(async () => {
       const fut = new Future<object>();
@@ -323,7 +323,7 @@ describe("Task basics", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_exception_traceback
+  // Ported from test_tasks.py: BaseTaskTests.test_exception_traceback (CPython 3.13)
   it("an exception the body throws is the task's exception, stack included", async () => {
     await runVirtual(async () => {
       const task = createTask(async () => {
@@ -336,7 +336,7 @@ describe("Task basics", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_awaits_on_itself
+  // Ported from test_tasks.py: BaseTaskTests.test_task_awaits_on_itself (CPython 3.13)
   it("a task awaiting itself fails with RuntimeError", async () => {
     await runVirtual(async () => {
       // The race's second promise only ends the test if the await hangs.
@@ -358,7 +358,7 @@ describe("Task basics", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_other_loop_future
+  // Ported from test_tasks.py: BaseTaskTests.test_other_loop_future (CPython 3.13)
   it("a task awaiting a Future of another loop fails with RuntimeError", async () => {
     const otherLoop = new EventLoop();
     try {
@@ -390,7 +390,7 @@ describe("Task toString()", () => {
   // CPython also shows where a callback is defined ("at file:line").
   const cb = (name: string): string => `${name}\\(\\)(?: at [^,\\]]+)?`;
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_repr
+  // Ported from test_tasks.py: BaseTaskTests.test_task_repr (CPython 3.13)
   it("shows pending, cancelling, cancelled and finished tasks with name, coroutine, callbacks and result", async () => {
     await runVirtual(async () => {
       const notmuch = coroutine(async function notmuch() {
@@ -416,7 +416,7 @@ describe("Task toString()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_source_traceback
+  // Ported from test_tasks.py: BaseTaskTests.test_task_source_traceback (CPython 3.13)
   it("in debug mode, says where the task was created", async () => {
     await runVirtual(
       async () => {
@@ -428,7 +428,7 @@ describe("Task toString()", () => {
     );
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_autogenerated
+  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_autogenerated (CPython 3.13)
   it("names tasks Task-N with increasing numbers", async () => {
     await runVirtual(async () => {
       const notmuch = async (): Promise<number> => 123;
@@ -445,7 +445,7 @@ describe("Task toString()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_name_not_str
+  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_name_not_str (CPython 3.13)
   it("setName() turns a non-string name into a string", async () => {
     await runVirtual(async () => {
       const t = createTask(async () => 123);
@@ -455,7 +455,21 @@ describe("Task toString()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_wait_for
+  // Ported from test_tasks.py: BaseTaskTests.test_task_set_name_pylong (CPython 3.13)
+  // CPython's C Task formats its default name "Task-N" lazily from a number,
+  // as asyncio-ts does; a number given as the name must not be taken for one.
+  it("a number given as the name becomes that name as a string, not Task-N", async () => {
+    await runVirtual(async () => {
+      const notmuch = async (): Promise<number> => 123;
+      const t = createTask(notmuch, { name: 987654321 as unknown as string });
+      assert.equal(t.getName(), "987654321");
+      t.setName(123456789 as unknown as string);
+      assert.equal(t.getName(), "123456789");
+      await t;
+    });
+  });
+
+  // Ported from test_tasks.py: BaseTaskTests.test_task_repr_wait_for (CPython 3.13)
   it("shows the Future a task waits for", async () => {
     await runVirtual(async () => {
       const fut = new Future<void>();
@@ -473,7 +487,7 @@ describe("Task toString()", () => {
 });
 
 describe("currentTask()", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_current_task
+  // Ported from test_tasks.py: BaseTaskTests.test_current_task (CPython 3.13)
   it("is the task running the code, and undefined once the loop is gone", async () => {
     let loop: EventLoop | undefined;
     await runVirtual(async () => {
@@ -501,7 +515,7 @@ describe("currentTask()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_current_task_with_interleaving_tasks
+  // Ported from test_tasks.py: BaseTaskTests.test_current_task_with_interleaving_tasks (CPython 3.13)
   it("follows interleaving tasks", async () => {
     await runVirtual(async () => {
       const fut1 = new Future<boolean>();
@@ -543,7 +557,7 @@ describe("currentTask()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseCurrentLoopTests.test_current_task_no_running_loop
+  // Ported from test_tasks.py: BaseCurrentLoopTests.test_current_task_no_running_loop (CPython 3.13)
   it("of a loop that is not running is undefined", () => {
     const loop = new EventLoop();
     try {
@@ -553,7 +567,7 @@ describe("currentTask()", () => {
     }
   });
 
-  // Ported from test_tasks.py: BaseCurrentLoopTests.test_current_task_no_running_loop_implicit
+  // Ported from test_tasks.py: BaseCurrentLoopTests.test_current_task_no_running_loop_implicit (CPython 3.13)
   it("outside a running loop throws RuntimeError", () => {
     assert.throws(
       () => currentTask(),
@@ -596,7 +610,7 @@ describe('"Task exception was never retrieved"', () => {
     assert.deepEqual(calls, []);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_tb_logger_not_called_after_cancel
+  // Ported from test_tasks.py: BaseTaskTests.test_tb_logger_not_called_after_cancel (CPython 3.13)
   it("calling cancel() on the failed task counts as handling it: not reported", async () => {
     const calls = await runAndCollectReports(async () => {
       const task = createTask(async () => {

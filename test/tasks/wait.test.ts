@@ -38,7 +38,7 @@ const sleeper = (delay: number): Task<void> =>
 class ZeroDivisionError extends Error {}
 
 describe("wait()", () => {
-  // Ported from test_tasks.py: BaseTaskTests.test_wait
+  // Ported from test_tasks.py: BaseTaskTests.test_wait (CPython 3.13)
   it("waits until all are done and returns them all as done", async () => {
     const trace: string[] = [];
     await runVirtual(async () => {
@@ -58,7 +58,7 @@ describe("wait()", () => {
     assert.deepEqual(trace, ["done=a,b pending=@0.15", "done=a,b pending=@0.15"]);
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_duplicate_coroutines
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_duplicate_coroutines (CPython 3.13)
   it("counts a task given twice once", async () => {
     await runVirtual(async () => {
       const coro = coroutine(async (s: string) => s);
@@ -70,7 +70,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_errors
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_errors (CPython 3.13)
   it("throws RangeError for an empty set and for an unknown returnWhen", async () => {
     await runVirtual(async () => {
       await assert.rejects(async () => {
@@ -86,7 +86,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_first_completed
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_first_completed (CPython 3.13)
   it("with FIRST_COMPLETED returns when the first one is done", async () => {
     await runVirtual(async () => {
       const a = sleeper(10.0);
@@ -107,7 +107,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_really_done
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_really_done (CPython 3.13)
   it("with FIRST_COMPLETED also reports as done those that finished before it woke up", async () => {
     await runVirtual(async () => {
       // Some tasks in the pending set may have become done before their
@@ -132,7 +132,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_first_exception
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_first_exception (CPython 3.13)
   it("with FIRST_EXCEPTION returns at once when a task has already failed", async () => {
     await runVirtual(async () => {
       // FIRST_EXCEPTION, a task already has an exception.
@@ -154,7 +154,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_first_exception_in_wait
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_first_exception_in_wait (CPython 3.13)
   it("with FIRST_EXCEPTION returns when a task fails while it waits", async () => {
     await runVirtual(async () => {
       // FIRST_EXCEPTION, an exception during the wait.
@@ -190,7 +190,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_with_exception
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_with_exception (CPython 3.13)
   it("returns a failed task among the done ones, without throwing", async () => {
     await runVirtual(async () => {
       const a = sleeper(0.1);
@@ -213,7 +213,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_with_timeout
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_with_timeout (CPython 3.13)
   it("with a timeout returns what is done by then, and the rest as pending", async () => {
     await runVirtual(async () => {
       const a = sleeper(0.1);
@@ -232,7 +232,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_concurrent_complete
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_concurrent_complete (CPython 3.13)
   it("counts a task that finishes at the timeout's deadline as done", async () => {
     await runVirtual(async () => {
       const a = sleeper(0.1);
@@ -247,7 +247,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_with_iterator_of_tasks
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_with_iterator_of_tasks (CPython 3.13)
   it("accepts any iterable of tasks", async () => {
     await runVirtual(async () => {
       const a = sleeper(0.1);
@@ -263,6 +263,19 @@ describe("wait()", () => {
     });
   });
 
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_generator (CPython 3.13)
+  it("accepts a generator of tasks", async () => {
+    await runVirtual(async () => {
+      const func = coroutine(async (a: number) => a);
+      const tasks = (function* () {
+        for (let i = 0; i < 10; i++) yield createTask(func(i));
+      })();
+      const [done, pending] = await wait(tasks, { returnWhen: ALL_COMPLETED });
+      assert.equal(done.size, 10);
+      assert.equal(pending.size, 0);
+    });
+  });
+
   it("with ALL_COMPLETED (the default) and no timeout waits for every one", async () => {
     await runVirtual(async () => {
       const a = sleeper(0.5);
@@ -274,7 +287,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_wait_invalid_args
+  // Ported from test_tasks.py: BaseTaskTests.test_wait_invalid_args (CPython 3.13)
   it("throws TypeError for a single Future or coroutine instead of a collection, and RangeError for an empty one", async () => {
     await runVirtual(async () => {
       const fut = getRunningLoop().createFuture<void>();
@@ -293,7 +306,7 @@ describe("wait()", () => {
     });
   });
 
-  // Ported from test_tasks.py: BaseTaskTests.test_yield_wait_does_not_shield_cancel
+  // Ported from test_tasks.py: BaseTaskTests.test_yield_wait_does_not_shield_cancel (CPython 3.13)
   it("cancelling the task that waits makes wait() throw CancelledError and leaves the awaited tasks running", async () => {
     await runVirtual(async () => {
       let proof = 0;

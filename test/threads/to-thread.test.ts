@@ -33,13 +33,13 @@ const { QuotaError } = (await import(new URL("thread-functions.js", fixtures).hr
 };
 
 describe("toThread()", () => {
-  // Ported from test_threads.py: ToThreadTests.test_to_thread
+  // Ported from test_threads.py: ToThreadTests.test_to_thread (CPython 3.13)
   it("runs the function in a worker thread and resolves to its result", async () => {
     const result = await run(() => toThread((xs: number[]) => xs.reduce((a, b) => a + b, 0), [40, 2]));
     assert.equal(result, 42);
   });
 
-  // Ported from test_threads.py: ToThreadTests.test_to_thread_exception
+  // Ported from test_threads.py: ToThreadTests.test_to_thread_exception (CPython 3.13)
   it("rejects with the error the function threw, of the same class", async () => {
     await assert.rejects(
       run(() =>
@@ -51,14 +51,14 @@ describe("toThread()", () => {
     );
   });
 
-  // Ported from test_threads.py: ToThreadTests.test_to_thread_once
+  // Ported from test_threads.py: ToThreadTests.test_to_thread_once (CPython 3.13)
   it("calls the function once", async () => {
     const calls = new Int32Array(new SharedArrayBuffer(4));
     await run(() => toThread((c: Int32Array) => void Atomics.add(c, 0, 1), calls));
     assert.equal(Atomics.load(calls, 0), 1);
   });
 
-  // Ported from test_threads.py: ToThreadTests.test_to_thread_concurrent
+  // Ported from test_threads.py: ToThreadTests.test_to_thread_concurrent (CPython 3.13)
   it("runs ten calls gathered, each once", async () => {
     const calls = new Int32Array(new SharedArrayBuffer(4));
     await run(async () => {
@@ -68,7 +68,7 @@ describe("toThread()", () => {
     assert.equal(Atomics.load(calls, 0), 10);
   });
 
-  // Ported from test_threads.py: ToThreadTests.test_to_thread_args_kwargs
+  // Ported from test_threads.py: ToThreadTests.test_to_thread_args_kwargs (CPython 3.13)
   it("passes the arguments through", async () => {
     const result = await run(() => toThread((...args: unknown[]) => args, "test", { something: true }, [1, 2]));
     assert.deepEqual(result, ["test", { something: true }, [1, 2]]);
