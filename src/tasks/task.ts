@@ -15,6 +15,7 @@
  * @module
  */
 
+import { AsyncResource } from "node:async_hooks";
 import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "../errors.js";
 import { Future } from "../futures.js";
 import { Handle } from "../loop/handles.js";
@@ -53,14 +54,10 @@ export class Task<T = unknown> extends Future<T> {
   #signalMessage: string | undefined;
   #numCancelsRequested = 0;
   #controller: AbortController | undefined;
-  // Resolves the promise whose reaction runs the first step. The reaction
-  // was registered where the task was created, inside the task's own
-  // AsyncLocalStorage context, so the first step (and every later one, which
-  // continues from it) runs in the creator's contexts plus the task, as
-  // CPython copies the contextvars context into the task. A promise reaction
-  // carries its context at no cost beyond the promise itself, where
-  // AsyncLocalStorage.snapshot() would double the cost of a task.
-  #openStart: (() => void) | undefined;
+  // The AsyncLocalStorage contexts where the task was created, until its
+  // first step runs in them; later steps continue from it. CPython copies
+  // the contextvars context into the task in the same way.
+  #context: AsyncResource | undefined;
 
   /** @internal Use createTask(). */
   constructor(body: TaskBody<T>, loop: EventLoop, options: TaskOptions = {}) {
@@ -69,7 +66,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#body = body;
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
     if (loop.getDebug()) this._source = _callerSite();
-    _taskStorage.run(this as Task<unknown>, armFirstStep, this as Task<unknown>);
+    this.#context = new AsyncResource("asyncio-ts.Task");
     const start = new Handle(startTask, this, loop);
     start._step = true;
     loop._schedule(start);
@@ -188,8 +185,8 @@ export class Task<T = unknown> extends Future<T> {
       );
     }
     const loop = this.getLoop();
-    const openStart = this.#openStart!;
-    this.#openStart = undefined;
+    const context = this.#context!;
+    this.#context = undefined;
     if (this.#mustCancel) {
       // Cancelled before its first step: the body never runs (CPython throws
       // CancelledError into the coroutine before its first line, and the
@@ -201,15 +198,11 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     loop._slow?.stepStarted(this as Task<unknown>);
-    // The first step runs in the promise job right after this handle; the
-    // loop's batch waits for it, as for any step.
     loop._stepStarting(this);
-    openStart();
-  }
-
-  /** @internal */
-  _armStart(open: () => void): void {
-    this.#openStart = open;
+    // One context switch per task: the body and its reactions run in the
+    // creator's contexts plus the task, so the reactions (shared functions,
+    // no closure per task) find the task.
+    context.runInAsyncScope(runFirstStep, null, this as Task<unknown>);
   }
 
   /** @internal The body returned `value`. */
@@ -283,29 +276,18 @@ function cancelWaiter(waiter: Future<unknown>, msg: string | undefined): boolean
   return !waiter._isBareYield() && waiter.cancel(msg);
 }
 
-// Runs inside the task's context, where it was created.
-function armFirstStep(task: Task<unknown>): void {
-  const gate = new Promise<void>(captureResolve);
-  task._armStart(capturedResolve);
-  gate.then(firstStep);
+function runFirstStep(task: Task<unknown>): void {
+  _taskStorage.run(task, firstStep, task);
 }
 
-let capturedResolve: () => void = noop;
-function captureResolve(resolve: () => void): void {
-  capturedResolve = resolve;
-}
-function noop(): void {}
-
-function firstStep(): void {
-  // The promise job after the start handle: task code, in the task's context.
-  const task = _taskStorage.getStore()!;
+function firstStep(task: Task<unknown>): void {
+  // The body's first step runs inside the start handle: it is task code.
   const loop = task.getLoop();
-  const inHandle = loop._inHandle;
   loop._inHandle = false;
   try {
     firstStepBody(task);
   } finally {
-    loop._inHandle = inHandle;
+    loop._inHandle = true;
   }
 }
 
