@@ -96,7 +96,7 @@ for (const [mod, tests] of [...byModule].sort()) {
     versions.length === 1
       ? `from CPython ${versions[0]}`
       : `from CPython ${versions.map((v) => `${v} (${counts.get(v)})`).join(", ")}`;
-  lines.push(`### ${mod}: ${tests.size} tests ${from}`, "");
+  lines.push(`### ${mod}: ${tests.size} ${tests.size === 1 ? "test" : "tests"} ${from}`, "");
   for (const [name, { where, versions: vs }] of [...tests].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     // Each entry says its version where the module mixes versions.
     const version = versions.length === 1 ? "" : ` (${[...vs].sort(byVersion).join(", ")})`;

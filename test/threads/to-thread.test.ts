@@ -497,8 +497,10 @@ describe("ThreadPoolExecutor", () => {
     assert.equal(pool.threadCount, 0);
   });
 
-  // CPython 3.12+: loop.shutdown_default_executor(timeout) gives up on the
-  // threads after `timeout` seconds, warns, and returns.
+  // Ported from test_base_events.py: BaseEventLoopTests.test_shutdown_default_executor_timeout (CPython 3.13)
+  // loop.shutdown_default_executor(timeout) gives up on the threads after
+  // `timeout` seconds, warns, and returns. Here the workers are terminated
+  // too, so that nothing keeps the process alive.
   it("loop.shutdownDefaultExecutor({ timeout }) stops waiting for a job that outruns it, terminates its worker, and says so", async () => {
     const warnings: string[] = [];
     await run(async () => {
