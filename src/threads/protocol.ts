@@ -63,7 +63,8 @@ export type WorkerMessage = ResultsMessage | OutputMessage;
 export const SLOT_ABORTED = 0; // The id of the running job the caller cancelled.
 export const SLOT_RUNNING = 1; // The id of the job running now, 0 between jobs.
 export const SLOT_LAST_DONE = 2; // The id of the last job that finished.
-export const SHARED_SLOTS = 3;
+export const SLOT_STARTED = 3; // 1 once the worker's entry module runs.
+export const SHARED_SLOTS = 4;
 
 /** What a worker is sent when it starts. */
 export interface WorkerData {

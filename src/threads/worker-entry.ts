@@ -25,6 +25,7 @@ import {
   SLOT_ABORTED,
   SLOT_LAST_DONE,
   SLOT_RUNNING,
+  SLOT_STARTED,
   type WorkerData,
   toWire,
 } from "./protocol.js";
@@ -34,6 +35,9 @@ if (port === null) throw new Error("asyncio-ts worker-entry.js runs inside a wor
 
 type Fn = (...args: unknown[]) => unknown;
 const { shared } = workerData as WorkerData;
+// The pool tells a worker that never got here (its entry file missing, a
+// preload failing, too little memory to boot) from one that crashed later.
+Atomics.store(shared, SLOT_STARTED, 1);
 const fns = new Map<number, { ref: FunctionRef; fn: Fn | undefined }>();
 const queue: unknown[] = []; // Flat, JOB_STRIDE items a job.
 let queueHead = 0;

@@ -9,12 +9,19 @@
  * asyncio-ts's own, in the role of CPython's concurrent.futures
  * ThreadPoolExecutor internals. A worker that dies while running a job (a
  * crash, process.exit(), running out of memory) fails that job with a
- * WorkerError saying which, and is replaced; other jobs are not lost.
+ * WorkerError saying which, and is replaced; other jobs are not lost. A
+ * worker that cannot start at all (its entry file missing, a preloaded
+ * module failing in it, too little memory to boot) fails the jobs sent to it
+ * and those waiting, at once, with a WorkerError saying why and what to do;
+ * the pool tries to start one again only after a back-off (0.1 s, doubling
+ * up to 30 s), and fails new jobs with the same error meanwhile, so it never
+ * loops starting workers that crash.
  *
  * @module
  */
 
 import { Worker, type ResourceLimits, type TransferListItem } from "node:worker_threads";
+import { performance } from "node:perf_hooks";
 import { CancelledError, WorkerError } from "../errors.js";
 import {
   type FunctionRef,
@@ -23,6 +30,7 @@ import {
   SLOT_ABORTED,
   SLOT_LAST_DONE,
   SLOT_RUNNING,
+  SLOT_STARTED,
   type WorkerData,
   type WorkerMessage,
   fromWire,
@@ -88,6 +96,11 @@ export class WorkerPool {
   // Each distinct function gets a number; a worker gets its source once.
   readonly #fnIds = new Map<string, number>();
   readonly #fnRefs: FunctionRef[] = [];
+  // Workers that failed to start, in a row, and the error of the last one:
+  // no new worker is started before #startRetryAt (performance.now(), ms).
+  #startFailures = 0;
+  #startError: WorkerError | undefined;
+  #startRetryAt = 0;
 
   constructor(options: PoolOptions) {
     this.#options = options;
@@ -196,8 +209,8 @@ export class WorkerPool {
   #dispatch(): void {
     while (this.#queueHead < this.#queue.length) {
       const worker =
-        this.#idle.pop() ?? (this.#workers.size < this.#options.maxWorkers ? this.#spawn() : this.#pipelineTarget());
-      if (worker === undefined) return;
+        this.#idle.pop() ?? (this.#workers.size < this.#options.maxWorkers ? this.#trySpawn() : this.#pipelineTarget());
+      if (worker === undefined) break;
       const job = this.#take();
       if (job === undefined) {
         if (worker.pending.length === 0) this.#toIdle(worker);
@@ -287,6 +300,36 @@ export class WorkerPool {
     if (w.pending.length === 0) this.#release(w);
   }
 
+  // A new worker, unless workers failed to start and the back-off has not
+  // passed: then the waiting jobs fail with the reason, and none is started.
+  #trySpawn(): PoolWorker | undefined {
+    if (this.#startError !== undefined && performance.now() < this.#startRetryAt) {
+      if (this.#workers.size === 0) this.#failQueued(this.#startError);
+      return this.#workers.size === 0 ? undefined : this.#pipelineTarget();
+    }
+    try {
+      return this.#spawn();
+    } catch (err) {
+      // new Worker() itself refused, for example a bad execArgv.
+      this.#startFailed(startError(err, undefined));
+      return undefined;
+    }
+  }
+
+  #startFailed(error: WorkerError): void {
+    this.#startFailures++;
+    this.#startError = error;
+    this.#startRetryAt = performance.now() + Math.min(30_000, 100 * 2 ** (this.#startFailures - 1));
+    if (this.#workers.size === 0) this.#failQueued(error);
+  }
+
+  #failQueued(error: WorkerError): void {
+    for (let job = this.#take(); job !== undefined; job = this.#take()) {
+      job.state = "done";
+      job.reject(error);
+    }
+  }
+
   #spawn(): PoolWorker {
     const shared = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * 4));
     const workerData: WorkerData = { shared };
@@ -308,6 +351,8 @@ export class WorkerPool {
   }
 
   #onMessage(w: PoolWorker, message: WorkerMessage): void {
+    this.#startFailures = 0;
+    this.#startError = undefined;
     if (message.t === "out") {
       (message.stream === 1 ? process.stdout : process.stderr).write(message.text);
       return;
@@ -363,6 +408,19 @@ export class WorkerPool {
     // The worker runs its jobs in order: those up to the last one it
     // finished lost their results with it, the running one failed, the rest
     // had not started and go back to the front of the queue.
+    if (known && Atomics.load(w.shared, SLOT_STARTED) === 0) {
+      // It never started: the jobs sent to it fail, and so do the waiting
+      // ones, rather than going to a new worker that would fail the same way.
+      const error = startError(w.failure, code);
+      for (const job of w.pending.splice(0)) {
+        if (job.state !== "running") continue;
+        job.state = "done";
+        job.reject(error);
+      }
+      this.#startFailed(error);
+      this.#dispatch();
+      return;
+    }
     const runningId = Atomics.load(w.shared, SLOT_RUNNING);
     const lastDone = Atomics.load(w.shared, SLOT_LAST_DONE);
     const jobs = w.pending.splice(0);
@@ -423,6 +481,25 @@ function exitError(job: Job, code: number, failure: unknown): WorkerError {
   return new WorkerError(
     `the worker thread running ${name} exited with code ${code}: did the function call process.exit()? Return or throw instead`,
   );
+}
+
+/** Why a worker thread could not start, and what to do about it. */
+function startError(failure: unknown, code: number | undefined): WorkerError {
+  const detail = failure instanceof Error ? failure.message : failure !== undefined ? String(failure) : `exit code ${code}`;
+  const errCode = (failure as { code?: string } | undefined)?.code;
+  let advice: string;
+  if ((errCode === "ERR_MODULE_NOT_FOUND" || errCode === "MODULE_NOT_FOUND") && detail.includes("worker-entry")) {
+    advice =
+      "asyncio-ts's worker entry file is missing next to its code: run asyncio-ts from its built files (the package's dist/), not from its TypeScript sources, and keep dist/threads/worker-entry.js beside a bundle";
+  } else if (errCode === "ERR_WORKER_OUT_OF_MEMORY") {
+    advice = "resourceLimits leave it too little memory to start: give ThreadPoolExecutor more";
+  } else if (errCode === "ERR_WORKER_INVALID_EXEC_ARGV") {
+    advice = "a Node option of this process (process.execArgv) cannot be used in a worker thread: start Node without it";
+  } else {
+    advice =
+      "check the Node options worker threads inherit (process.execArgv: --import, --require, --loader): a module they preload must load in a worker thread too";
+  }
+  return new WorkerError(`a worker thread could not start (${detail}): ${advice}`, { cause: failure });
 }
 
 function cloneError(err: unknown, job: Job): TypeError {
