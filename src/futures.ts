@@ -334,7 +334,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       task._resume(this);
       if (task._takeMustCancel() && !(failed && value instanceof CancelledError)) {
         failed = true;
-        value = task._makeMustCancelError();
+        // The task's own: CancelledError with its pending cancel's message.
+        value = task._makeCancelledError();
       }
     }
     if (failed) awaiter.reject(value);
@@ -360,7 +361,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state !== PENDING) return;
     this.#result = result;
     this.#state = FINISHED;
-    this._runCallbacksNow();
+    const cbs = this.#callbacks;
+    if (cbs === undefined || Array.isArray(cbs)) {
+      this.#scheduleCallbacks();
+    } else {
+      this.#callbacks = undefined;
+      runCallback(this, cbs);
+    }
   }
 
   /**
@@ -370,17 +377,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   _isBareYield(): boolean {
     return false;
-  }
-
-  /** @internal Runs the callbacks of this done Future now: one inline, more on later handles. */
-  _runCallbacksNow(): void {
-    const cbs = this.#callbacks;
-    if (cbs === undefined || Array.isArray(cbs)) {
-      this.#scheduleCallbacks();
-    } else {
-      this.#callbacks = undefined;
-      runCallback(this, cbs);
-    }
   }
 
   #retrieved(): void {

@@ -41,7 +41,6 @@ export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
   future._result = result;
   if (delay <= 0) {
     // One turn: the awaiting task resumes in the next turn, not the one after.
-    future._yielding = true;
     loop._soon(sleep0, future);
   } else {
     future._timer = loop._timer(loop.time() + delay, wake, future);
@@ -53,10 +52,9 @@ export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
 class SleepFuture<T> extends Future<T> {
   _timer: TimerHandle | undefined = undefined;
   _result: T | undefined = undefined;
-  /** A sleep(0) whose turn has not come yet. */
-  _yielding = false;
+  // A sleep(0) whose turn has not come yet: pending, with no timer.
   override _isBareYield(): boolean {
-    return this._yielding;
+    return this._timer === undefined && !this.done();
   }
   override cancel(msg?: string): boolean {
     if (!super.cancel(msg)) return false;
@@ -67,7 +65,6 @@ class SleepFuture<T> extends Future<T> {
 }
 
 function sleep0(future: SleepFuture<unknown>): void {
-  future._yielding = false;
   future._setResultNow(future._result);
 }
 

@@ -168,11 +168,6 @@ export class Task<T = unknown> extends Future<T> {
     return true;
   }
 
-  /** @internal The CancelledError of a pending cancel (CPython's Task._make_cancelled_error). */
-  _makeMustCancelError(): CancelledError {
-    return this._makeCancelledError();
-  }
-
   /** @internal */
   _start(): void {
     if (this.done()) {
@@ -194,7 +189,7 @@ export class Task<T = unknown> extends Future<T> {
       this.#mustCancel = false;
       if (this.#body instanceof Coroutine) this.#body._close();
       else if (this.#body instanceof Future) this.#body.cancel(this._cancelMessage);
-      this.#finishCancelled(this._makeMustCancelError());
+      this.#finishCancelled(this._makeCancelledError());
       return;
     }
     loop._slow?.stepStarted(this as Task<unknown>);
