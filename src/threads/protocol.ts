@@ -70,7 +70,12 @@ export const SHARED_SLOTS = 4;
 export interface WorkerData {
   /** Int32Array over shared memory, indexed by the SLOT_ constants. */
   readonly shared: Int32Array;
+  /** Marks a worker of asyncio-ts's thread pool, for any copy of asyncio-ts loaded in it. */
+  readonly [POOL_WORKER]: true;
 }
+
+/** The workerData key that marks a pool worker (a string: copies of asyncio-ts share no symbols). */
+export const POOL_WORKER = "asyncio-ts.poolWorker";
 
 /** A thrown value on the wire: an error, or any other cloneable value. */
 export type WireThrown = { readonly error: WireError } | { readonly value: unknown };

@@ -25,6 +25,7 @@ import { performance } from "node:perf_hooks";
 import { CancelledError, WorkerError } from "../errors.js";
 import {
   type FunctionRef,
+  POOL_WORKER,
   RESULT_STRIDE,
   SHARED_SLOTS,
   SLOT_ABORTED,
@@ -332,7 +333,7 @@ export class WorkerPool {
 
   #spawn(): PoolWorker {
     const shared = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * 4));
-    const workerData: WorkerData = { shared };
+    const workerData: WorkerData = { shared, [POOL_WORKER]: true };
     const worker = new Worker(ENTRY, {
       workerData,
       resourceLimits: this.#options.resourceLimits,
