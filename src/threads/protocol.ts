@@ -64,7 +64,16 @@ export const SLOT_ABORTED = 0; // The id of the running job the caller cancelled
 export const SLOT_RUNNING = 1; // The id of the job running now, 0 between jobs.
 export const SLOT_LAST_DONE = 2; // The id of the last job that finished.
 export const SLOT_STARTED = 3; // 1 once the worker's entry module runs.
-export const SHARED_SLOTS = 4;
+/**
+ * How many of the jobs sent to the worker are claimed: started by the
+ * worker, or taken back by the pool. The worker numbers the jobs it
+ * receives 1, 2, 3... and claims job k with compareExchange(k - 1, k) before
+ * running it; the pool takes back every job not started yet by moving the
+ * count to the number it sent. Whoever moves the count first wins, so a job
+ * is never both run and taken back.
+ */
+export const SLOT_CLAIMED = 4;
+export const SHARED_SLOTS = 5;
 
 /** What a worker is sent when it starts. */
 export interface WorkerData {

@@ -24,6 +24,7 @@ import {
   RESULT_STRIDE,
   SLOT_ABORTED,
   SLOT_LAST_DONE,
+  SLOT_CLAIMED,
   SLOT_RUNNING,
   SLOT_STARTED,
   type WorkerData,
@@ -39,8 +40,12 @@ const { shared } = workerData as WorkerData;
 // preload failing, too little memory to boot) from one that crashed later.
 Atomics.store(shared, SLOT_STARTED, 1);
 const fns = new Map<number, { ref: FunctionRef; fn: Fn | undefined }>();
-const queue: unknown[] = []; // Flat, JOB_STRIDE items a job.
+// Flat, QUEUE_STRIDE items a job: its number here, then the JOB_STRIDE items sent.
+const queue: unknown[] = [];
+const QUEUE_STRIDE = JOB_STRIDE + 1;
 let queueHead = 0;
+// How many jobs this worker has received: the number of the last one.
+let received = 0;
 let results: unknown[] = [];
 let draining = false;
 // Jobs of cancellable() the caller cancelled (by id), and their AbortControllers.
@@ -180,7 +185,9 @@ function onMessage(message: PoolMessage): void {
     return;
   }
   if (message.fns !== undefined) for (const [id, ref] of message.fns) fns.set(id, { ref, fn: undefined });
-  for (const item of message.jobs) queue.push(item);
+  for (let i = 0; i < message.jobs.length; i += JOB_STRIDE) {
+    queue.push(++received, message.jobs[i], message.jobs[i + 1], message.jobs[i + 2], message.jobs[i + 3]);
+  }
 }
 
 let lastFn = -1;
@@ -195,14 +202,19 @@ async function drain(): Promise<void> {
       onMessage(m.message as PoolMessage);
     }
     const i = queueHead;
-    queueHead += JOB_STRIDE;
-    // Results go out before a different function runs: if that one crashes
-    // the worker, the results before it are not lost with it.
-    if (queue[i + 1] !== lastFn) {
-      flush();
-      lastFn = queue[i + 1] as number;
+    queueHead += QUEUE_STRIDE;
+    // Claim the job: the pool may have taken it back, to run it on a worker
+    // that was idle; then it is skipped, and sends no result.
+    const k = queue[i] as number;
+    if (Atomics.compareExchange(shared, SLOT_CLAIMED, k - 1, k) === k - 1) {
+      // Results go out before a different function runs: if that one
+      // crashes the worker, the results before it are not lost with it.
+      if (queue[i + 2] !== lastFn) {
+        flush();
+        lastFn = queue[i + 2] as number;
+      }
+      await runJob(queue[i + 1] as number, queue[i + 2] as number, queue[i + 3] === 1, queue[i + 4] as unknown[]);
     }
-    await runJob(queue[i] as number, queue[i + 1] as number, queue[i + 2] === 1, queue[i + 3] as unknown[]);
     if (queueHead >= queue.length) {
       queue.length = 0;
       queueHead = 0;
