@@ -21,6 +21,7 @@
  */
 
 import { Worker, type ResourceLimits, type TransferListItem } from "node:worker_threads";
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { CancelledError, WorkerError } from "../errors.js";
 import {
@@ -29,6 +30,7 @@ import {
   RESULT_STRIDE,
   SHARED_SLOTS,
   SLOT_ABORTED,
+  SLOT_CLAIMED,
   SLOT_LAST_DONE,
   SLOT_RUNNING,
   SLOT_STARTED,
@@ -41,6 +43,13 @@ import type { JobSpec } from "./function-source.js";
 const ENTRY = new URL("./worker-entry.js", import.meta.url);
 // Jobs queued at one busy worker at most, when a burst waits.
 const PIPELINE_DEPTH = 16;
+// While jobs wait and the pool has room for more workers, how often (ms) it
+// checks whether its busy workers compute or are blocked.
+const GROW_CHECK_MS = 5;
+// A busy worker that has sent nothing for this long (ms) runs a long job:
+// the jobs waiting at it go back to the queue when another worker is free.
+const STALL_MS = 5;
+const CORES = availableParallelism();
 
 /** @internal A job, from submission to outcome. */
 export interface Job {
@@ -54,6 +63,10 @@ export interface Job {
   state: "queued" | "running" | "done";
   /** The worker it was sent to. */
   worker: PoolWorker | undefined;
+  /** Its number among the jobs sent to that worker (1, 2, ...), once sent; see SLOT_CLAIMED. */
+  seq: number;
+  /** The caller gave up on it: if it comes back to the queue, it is dropped. */
+  cancelled: boolean;
 }
 
 /** @internal */
@@ -72,6 +85,12 @@ class PoolWorker {
   readonly pending: Job[] = [];
   /** Jobs to send on the next flush. */
   outJobs: Job[] = [];
+  /** How many jobs were posted to it: the seq of the last one. */
+  sent = 0;
+  /** performance.now() of its last message, or of its first job after being idle. */
+  lastProgress = 0;
+  /** Its waiting jobs were taken back while one ran: none is queued at it until it reports. */
+  stalled = false;
   /** Function numbers this worker has the source of. */
   readonly knownFns = new Set<number>();
   idleTimer: NodeJS.Timeout | undefined;
@@ -102,9 +121,21 @@ export class WorkerPool {
   #startFailures = 0;
   #startError: WorkerError | undefined;
   #startRetryAt = 0;
+  // Workers started as soon as a job finds none idle: one per core at most.
+  readonly #eagerWorkers: number;
+  // More workers the next dispatch may start (the growth check found the
+  // busy ones blocked); the growth check's timer, CPU time and clock.
+  #spawnBudget = 0;
+  #growTimer: NodeJS.Timeout | undefined;
+  #growCpu: NodeJS.CpuUsage | undefined;
+  #growAt = 0;
+  #dispatchQueued = false;
+  // Terminated: starts no worker.
+  #closed = false;
 
   constructor(options: PoolOptions) {
     this.#options = options;
+    this.#eagerWorkers = Math.min(options.maxWorkers, CORES);
   }
 
   get size(): number {
@@ -119,25 +150,43 @@ export class WorkerPool {
     resolve: (v: unknown) => void,
     reject: (e: unknown) => void,
   ): Job {
-    const job: Job = { id: ++this.#nextId, spec, args, transfer, resolve, reject, state: "queued", worker: undefined };
+    const job: Job = {
+      id: ++this.#nextId,
+      spec,
+      args,
+      transfer,
+      resolve,
+      reject,
+      state: "queued",
+      worker: undefined,
+      seq: 0,
+      cancelled: false,
+    };
     this.#queue.push(job);
     this.#dispatch();
     return job;
   }
 
   /**
-   * Takes a queued job back (true). A job already sent to a worker goes on,
-   * its result to be dropped (false); if it was made with cancellable(), its
-   * JobSignal is aborted, and after `terminateAfter` seconds still running,
-   * its worker is terminated and replaced.
+   * Takes back a job that has not started (true), even one sent to a
+   * worker. A job already running goes on, its result to be dropped
+   * (false); if it was made with cancellable(), its JobSignal is aborted,
+   * and after `terminateAfter` seconds still running, its worker is
+   * terminated and replaced.
    */
   cancel(job: Job): boolean {
+    job.cancelled = true;
     if (job.state === "queued") {
       job.state = "done";
       return true;
     }
     const w = job.worker;
-    if (job.state !== "running" || !job.spec.signal || w === undefined || !this.#workers.has(w)) return false;
+    if (job.state !== "running" || w === undefined || !this.#workers.has(w)) return false;
+    // Waiting at its worker: take back the jobs waiting there; this one is
+    // dropped, the others are sent again (once, for all cancels of a tick).
+    if (this.#takeBack(w) > 0) this.#dispatchSoon();
+    if ((job.state as Job["state"]) === "done") return true;
+    if (!job.spec.signal) return false;
     if (w.pending[0] === job) Atomics.store(w.shared, SLOT_ABORTED, job.id);
     w.worker.postMessage({ t: "abort", id: job.id });
     const after = job.spec.terminateAfter;
@@ -168,6 +217,9 @@ export class WorkerPool {
 
   /** Terminates every worker; jobs still running fail with `reason`. */
   async terminate(reason: (job: Job) => unknown): Promise<void> {
+    clearTimeout(this.#growTimer);
+    this.#growTimer = undefined;
+    this.#closed = true;
     const workers = [...this.#workers];
     this.#workers.clear();
     this.#idle.length = 0;
@@ -207,10 +259,17 @@ export class WorkerPool {
     return undefined;
   }
 
-  #dispatch(): void {
+  #hasQueued(): boolean {
     while (this.#queueHead < this.#queue.length) {
-      const worker =
-        this.#idle.pop() ?? (this.#workers.size < this.#options.maxWorkers ? this.#trySpawn() : this.#pipelineTarget());
+      if (this.#queue[this.#queueHead]!.state === "queued") return true;
+      this.#queue[this.#queueHead++] = undefined as never;
+    }
+    return false;
+  }
+
+  #dispatch(): void {
+    while (this.#hasQueued()) {
+      const worker = this.#idle.pop() ?? this.#newWorker() ?? this.#pipelineTarget();
       if (worker === undefined) break;
       const job = this.#take();
       if (job === undefined) {
@@ -219,18 +278,143 @@ export class WorkerPool {
       }
       this.#send(worker, job);
     }
+    this.#armGrowth();
     this.#checkDrained();
   }
 
+  #dispatchSoon(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(() => {
+      this.#dispatchQueued = false;
+      this.#dispatch();
+    });
+  }
+
+  // A new worker for a job that finds none idle: at once up to one per
+  // core, more only as the growth check allows.
+  #newWorker(): PoolWorker | undefined {
+    const size = this.#workers.size;
+    if (size >= this.#options.maxWorkers || this.#closed) return undefined;
+    if (size >= this.#eagerWorkers) {
+      if (this.#spawnBudget <= 0) return undefined;
+      this.#spawnBudget--;
+    }
+    return this.#trySpawn();
+  }
+
   // A busy worker to queue one more job at, when more jobs wait than there
-  // are workers: the least loaded, below the pipeline depth.
+  // are workers: the least loaded, below the pipeline depth, and not one
+  // whose jobs were taken back because it is stuck in a long job.
   #pipelineTarget(): PoolWorker | undefined {
     if (this.#queue.length - this.#queueHead <= this.#workers.size) return undefined;
     let best: PoolWorker | undefined;
     for (const w of this.#workers) {
-      if (w.pending.length < PIPELINE_DEPTH && (best === undefined || w.pending.length < best.pending.length)) best = w;
+      if (w.stalled || w.pending.length >= PIPELINE_DEPTH) continue;
+      if (best === undefined || w.pending.length < best.pending.length) best = w;
     }
     return best;
+  }
+
+  /** How many jobs sent to `w` it has not started. */
+  #unstarted(w: PoolWorker): number {
+    return w.sent - Atomics.load(w.shared, SLOT_CLAIMED) + w.outJobs.length;
+  }
+
+  /**
+   * Takes back the jobs `w` has not started, and puts them at the front of
+   * the queue (cancelled ones are dropped); returns how many. Jobs not
+   * posted yet are simply not sent; the posted ones are claimed with the
+   * worker's own counter (SLOT_CLAIMED), so none is both run and taken back.
+   */
+  #takeBack(w: PoolWorker): number {
+    let claimed = Atomics.load(w.shared, SLOT_CLAIMED);
+    while (claimed < w.sent) {
+      const seen = Atomics.compareExchange(w.shared, SLOT_CLAIMED, claimed, w.sent);
+      if (seen === claimed) break;
+      claimed = seen;
+    }
+    w.outJobs = [];
+    const taken: Job[] = [];
+    let kept = 0;
+    for (const job of w.pending) {
+      if (job.seq === 0 || job.seq > claimed) taken.push(job);
+      else w.pending[kept++] = job;
+    }
+    if (taken.length === 0) return 0;
+    w.pending.length = kept;
+    const requeue: Job[] = [];
+    for (const job of taken) {
+      job.worker = undefined;
+      job.seq = 0;
+      job.state = job.cancelled ? "done" : "queued";
+      if (!job.cancelled) requeue.push(job);
+    }
+    this.#queue.splice(this.#queueHead, 0, ...requeue);
+    if (w.pending.length === 0) this.#toIdle(w);
+    return taken.length;
+  }
+
+  /**
+   * Before `w` (free now) takes a job: jobs waiting at a worker that has
+   * sent nothing for STALL_MS (stuck in a long job) come back to the queue,
+   * ahead of the jobs in it; and if nothing else waits, `w` takes the
+   * waiting jobs of the most loaded worker. A job never waits at a busy
+   * worker while another one is free.
+   */
+  #reclaim(w: PoolWorker | undefined): void {
+    const now = performance.now();
+    let busiest: PoolWorker | undefined;
+    let most = 0;
+    for (const v of this.#workers) {
+      if (v === w || v.pending.length === 0) continue;
+      const waiting = this.#unstarted(v);
+      if (waiting === 0) continue;
+      if (now - v.lastProgress >= STALL_MS) {
+        this.#takeBack(v);
+        v.stalled = v.pending.length > 0;
+      } else if (waiting > most) {
+        busiest = v;
+        most = waiting;
+      }
+    }
+    if (w !== undefined && busiest !== undefined && !this.#hasQueued()) this.#takeBack(busiest);
+  }
+
+  // While jobs wait and the pool has room, check every GROW_CHECK_MS whether
+  // the busy workers use the CPU; if they use clearly less than they could
+  // (blocked in I/O, sleeps or locks, not computing), start workers for the
+  // waiting jobs. Computing workers get no company: on a full CPU another
+  // thread only slows them down, and would cost tens of ms to start.
+  #armGrowth(): void {
+    if (this.#growTimer !== undefined || this.#workers.size >= this.#options.maxWorkers || this.#closed) return;
+    if (!this.#hasQueued() && !this.#anyUnstarted()) return;
+    this.#growCpu = process.cpuUsage();
+    this.#growAt = performance.now();
+    this.#growTimer = setTimeout(() => this.#growCheck(), GROW_CHECK_MS);
+    this.#growTimer.unref();
+  }
+
+  #anyUnstarted(): boolean {
+    for (const w of this.#workers) if (w.pending.length > 1 && this.#unstarted(w) > 0) return true;
+    return false;
+  }
+
+  #growCheck(): void {
+    this.#growTimer = undefined;
+    const elapsed = performance.now() - this.#growAt;
+    const used = process.cpuUsage(this.#growCpu);
+    const cores = (used.user + used.system) / 1000 / elapsed;
+    // A busy worker computes, or starts (which takes a core too), or is blocked.
+    const busy = this.#busy();
+    if (process.env.WPDEBUG) console.error(`grow t=${performance.now().toFixed(1)} el=${elapsed.toFixed(1)} cores=${cores.toFixed(2)} busy=${busy} size=${this.#workers.size}`);
+    if (cores < Math.min(busy, CORES) - 0.5) {
+      this.#reclaim(undefined);
+      this.#spawnBudget = this.#options.maxWorkers - this.#workers.size;
+      this.#dispatch();
+      this.#spawnBudget = 0;
+    }
+    this.#armGrowth();
   }
 
   #fnId(ref: FunctionRef): number {
@@ -248,6 +432,10 @@ export class WorkerPool {
     w.idleTimer = undefined;
     job.state = "running";
     job.worker = w;
+    if (w.pending.length === 0) {
+      w.lastProgress = performance.now();
+      w.stalled = false;
+    }
     w.pending.push(job);
     if (w.outJobs.length === 0) {
       w.worker.ref();
@@ -278,7 +466,10 @@ export class WorkerPool {
     const { message, transfer } = this.#message(w, jobs, false);
     try {
       w.worker.postMessage(message, transfer);
-      for (const job of jobs) w.knownFns.add(this.#fnId(job.spec.ref));
+      for (const job of jobs) {
+        job.seq = ++w.sent;
+        w.knownFns.add(this.#fnId(job.spec.ref));
+      }
       return;
     } catch {
       // An argument structured clone cannot copy: send the jobs one by one,
@@ -288,6 +479,7 @@ export class WorkerPool {
       const one = this.#message(w, [job], true);
       try {
         w.worker.postMessage(one.message, one.transfer);
+        job.seq = ++w.sent;
         w.knownFns.add(this.#fnId(job.spec.ref));
       } catch (err) {
         const i = w.pending.indexOf(job);
@@ -306,7 +498,7 @@ export class WorkerPool {
   #trySpawn(): PoolWorker | undefined {
     if (this.#startError !== undefined && performance.now() < this.#startRetryAt) {
       if (this.#workers.size === 0) this.#failQueued(this.#startError);
-      return this.#workers.size === 0 ? undefined : this.#pipelineTarget();
+      return undefined;
     }
     try {
       return this.#spawn();
@@ -354,10 +546,12 @@ export class WorkerPool {
   #onMessage(w: PoolWorker, message: WorkerMessage): void {
     this.#startFailures = 0;
     this.#startError = undefined;
+    w.lastProgress = performance.now();
     if (message.t === "out") {
       (message.stream === 1 ? process.stdout : process.stderr).write(message.text);
       return;
     }
+    w.stalled = false;
     const results = message.results;
     for (let k = 0; k < results.length; k += RESULT_STRIDE) {
       const id = results[k] as number;
@@ -375,6 +569,7 @@ export class WorkerPool {
 
   #release(w: PoolWorker): void {
     if (!this.#workers.has(w)) return;
+    this.#reclaim(w);
     const job = this.#take();
     if (job !== undefined) {
       this.#send(w, job);
