@@ -13,7 +13,7 @@
 import type { TransferListItem } from "node:worker_threads";
 import { show, typeError } from "../errors.js";
 import type { FunctionRef } from "./protocol.js";
-import { _freeVariables } from "./free-variables.js";
+import { _capturedVariables } from "./free-variables.js";
 
 const BRAND = Symbol("asyncio-ts.moduleFunction");
 const CANCELLABLE = Symbol("asyncio-ts.cancellable");
@@ -90,7 +90,7 @@ function makeRef(fn: unknown, what: string): FunctionRef {
   if (/^class\b/.test(source)) {
     throw typeError(`${what} cannot run a class (${name}) in a worker thread: pass a function that uses it`);
   }
-  const free = _freeVariables(source);
+  const free = _capturedVariables(fn, source);
   if (free !== undefined && free.length > 0) {
     const list = free.join(", ");
     const err = new ReferenceError(
