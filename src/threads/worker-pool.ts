@@ -407,7 +407,6 @@ export class WorkerPool {
     const cores = (used.user + used.system) / 1000 / elapsed;
     // A busy worker computes, or starts (which takes a core too), or is blocked.
     const busy = this.#busy();
-    if (process.env.WPDEBUG) console.error(`grow t=${performance.now().toFixed(1)} el=${elapsed.toFixed(1)} cores=${cores.toFixed(2)} busy=${busy} size=${this.#workers.size}`);
     if (cores < Math.min(busy, CORES) - 0.5) {
       this.#reclaim(undefined);
       this.#spawnBudget = this.#options.maxWorkers - this.#workers.size;
