@@ -641,7 +641,17 @@ export class WorkerPool {
       }
     });
     if (runningId === 0 && w.failure !== undefined && requeue.length === jobs.length) {
-      process.stderr.write(`asyncio-ts: a worker thread crashed between jobs: ${String((w.failure as Error).message ?? w.failure)}\n`);
+      // No job of the caller's failed: say what crashed it, and where its jobs went.
+      const names = requeue.slice(0, 3).map((job) => `${jobName(job)} (job ${job.id})`);
+      if (requeue.length > 3) names.push(`${requeue.length - 3} more`);
+      const jobsWent =
+        requeue.length === 0
+          ? "no job was waiting at it"
+          : `the ${requeue.length === 1 ? "job" : `${requeue.length} jobs`} waiting at it, not started yet, will run on another worker: ${names.join(", ")}`;
+      process.stderr.write(
+        `asyncio-ts: a worker thread crashed between jobs (${String((w.failure as Error).message ?? w.failure)}), ` +
+          `from a timer or promise that an earlier job left behind; ${jobsWent}\n`,
+      );
     }
     this.#queue.splice(this.#queueHead, 0, ...requeue);
     if (known) this.#dispatch();

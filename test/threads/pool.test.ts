@@ -1,5 +1,6 @@
 /**
- * How many workers the pool starts, and jobs taken back before they start.
+ * How many workers the pool starts, jobs taken back before they start, and
+ * a worker that crashes between jobs.
  *
  * A job that finds no idle worker starts one at once while the pool has
  * fewer workers than cores; beyond that, more start only when the busy ones
@@ -95,5 +96,39 @@ describe("a job cancelled while it waits at a busy worker", () => {
       return Array.from(log.subarray(2, 2 + Atomics.load(log, 1)));
     });
     assert.deepEqual(ran, [0, 1, 2, 3, 5, 6, 7, 8, 9]);
+  });
+});
+
+describe("a worker thread that crashes between jobs", () => {
+  it("says what crashed it and that no job was lost, and the pool goes on", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    pools.push(pool);
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      const text = String(chunk);
+      if (text.startsWith("asyncio-ts:")) lines.push(text);
+      else write.call(process.stderr, chunk);
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      // The job returns, and leaves behind a timer that throws in the worker.
+      const leftBehind = (): string => {
+        setTimeout(() => {
+          throw new Error("a timer went off after its job");
+        }, 0);
+        return "returned";
+      };
+      assert.equal(await pool.submit(leftBehind), "returned");
+      const deadline = Date.now() + 30_000;
+      while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.deepEqual(lines, [
+      "asyncio-ts: a worker thread crashed between jobs (a timer went off after its job), from a timer or promise " +
+        "that an earlier job left behind; no job was waiting at it\n",
+    ]);
+    assert.equal(await pool.submit((x: number) => x * 2, 21), 42);
   });
 });
