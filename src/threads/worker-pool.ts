@@ -1,10 +1,16 @@
 /**
  * A pool of worker threads: started lazily, reused, released after sitting
  * idle, and never keeping the process alive while idle. A job goes to an
- * idle worker first; when every worker is busy and more jobs wait than there
- * are workers (a burst of small calls), jobs are also queued at the least
- * loaded workers, and the jobs sent to one worker in the same tick travel in
- * one message, so throughput does not pay a round trip per call.
+ * idle worker first; with none idle, a new worker starts at once while the
+ * pool has fewer workers than cores, and beyond that only when the busy
+ * workers are found blocked rather than computing (a check every 5 ms while
+ * jobs wait), since a worker costs tens of milliseconds of CPU to start.
+ * When more jobs wait than there are workers (a burst of small calls), jobs
+ * are also queued at the least loaded workers, and the jobs sent to one
+ * worker in the same tick travel in one message, so throughput does not pay
+ * a round trip per call. Jobs a worker has not started can be taken back
+ * (SLOT_CLAIMED): a worker that becomes free takes those waiting at a worker
+ * stuck in a long job, so no job waits while another worker could run it.
  *
  * asyncio-ts's own, in the role of CPython's concurrent.futures
  * ThreadPoolExecutor internals. A worker that dies while running a job (a
