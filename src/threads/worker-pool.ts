@@ -93,8 +93,13 @@ class PoolWorker {
   outJobs: Job[] = [];
   /** How many jobs were posted to it: the seq of the last one. */
   sent = 0;
-  /** performance.now() of its last message, or of its first job after being idle. */
+  /**
+   * performance.now() when it was last seen making progress: a message from
+   * it, its first job after being idle, or its claimed count moving on.
+   */
   lastProgress = 0;
+  /** SLOT_CLAIMED when last looked at. */
+  claimedSeen = 0;
   /** Its waiting jobs were taken back while one ran: none is queued at it until it reports. */
   stalled = false;
   /** Function numbers this worker has the source of. */
@@ -376,6 +381,13 @@ export class WorkerPool {
       if (v === w || v.pending.length === 0) continue;
       const waiting = this.#unstarted(v);
       if (waiting === 0) continue;
+      // Its count moves on as it starts jobs, even while this thread is too
+      // busy to read its messages.
+      const claimed = Atomics.load(v.shared, SLOT_CLAIMED);
+      if (claimed !== v.claimedSeen) {
+        v.claimedSeen = claimed;
+        v.lastProgress = now;
+      }
       if (now - v.lastProgress >= STALL_MS) {
         this.#takeBack(v);
         v.stalled = v.pending.length > 0;
