@@ -31,6 +31,7 @@ const flags = {
   "as-completed.bench.js": ["--expose-gc"],
   "memory.bench.js": ["--expose-gc"],
   "to-thread.bench.js": ["--expose-gc"],
+  "cpu-burst.bench.js": ["--expose-gc"],
 };
 
 // ---- docs/benchmarks.md ------------------------------------------------------
@@ -53,6 +54,9 @@ const titles = {
   "to-thread-latency": "Round trip of a trivial function to a worker thread, one call at a time",
   "to-thread-throughput": "20,000 calls of a trivial function in flight at once",
   "to-thread-cpu": "CPU-bound speedup: 8 calls of a ~0.2 s pure function on the pool vs the main thread",
+  "cpu-burst-small": "A burst of 8 calls of fib(30) on a cold and a warm pool vs the main thread",
+  "cpu-burst-large": "A burst of 8 calls of fib(35) on a cold and a warm pool vs the main thread",
+  "cpu-burst-blocking": "As many 200 ms blocking calls (Atomics.wait) as the pool has workers, cold and warm",
 };
 
 const notes = {
@@ -91,6 +95,16 @@ const notes = {
     "(the same program with asyncio.to_thread and a pure-Python loop, calibrated to 0.2 s in Python): the GIL " +
     "lets one thread run Python at a time. Speedup = time one after another / time on the pool; it needs the " +
     "cores to be free, so another busy process on the machine shows here first.",
+  "cpu-burst-small":
+    "Cold: the default pool of a new run() (gather of toThread) or a new ThreadPoolExecutor() (submit), timed " +
+    "from the first call, so starting the workers counts. Warm: the same after two calls of the job made at once " +
+    "and awaited. Each run shuts its pool down afterwards (untimed). Interleaved with the main-thread baseline " +
+    "(the calls one after another); ratio = pool / main thread, speedup = main thread / pool. threads_after in " +
+    "the results: the workers the pool held after the burst. Targets on 2 cores: warm >= 1.7x, cold >= 1.0x.",
+  "cpu-burst-large": "As above, with jobs about 11 times longer.",
+  "cpu-burst-blocking":
+    "Each call blocks its worker in Atomics.wait for 200 ms without using the CPU; as many calls as the " +
+    "default maxWorkers, on the same four pools. Ratio = total time / 200 ms (1 when they all overlap); target <= 1.2.",
 };
 
 function major(node) {
@@ -164,7 +178,7 @@ function renderDoc(rows) {
         const machine = params.cores
           ? ` (${params.cores} cores${free.length ? `; free before/after: ${free.join("/")}` : ""})`
           : "";
-        const list = on.map((r) => `${r.baseline ? r.variant.split(" ").slice(0, 2).join(" ") : "asyncio-ts"} ${r.speedup}x`);
+        const list = on.map((r) => `${r.label ?? (r.baseline ? r.variant.split(" ").slice(0, 2).join(" ") : "asyncio-ts")} ${r.speedup}x`);
         return `Node ${node}${machine}: ${list.join(", ")}`;
       });
       out.push(`Speedup (one after another / in parallel): ${per.join("; ")}.`, "");
@@ -266,6 +280,31 @@ function targets(rows) {
             (typeof cpu.params.free_cores_before === "number" ? `, ${cpu.params.free_cores_before} of them free before the run` : "") +
             (cpyCpu ? `; CPython to_thread ${cpyCpu.speedup}x` : "")
         : "–",
+    ),
+  );
+  // A burst on a cold or warm pool (cpu-burst.bench): each row says its target and whether it is met.
+  for (const [bench, what] of [
+    ["cpu-burst-small", "8 x fib(30)"],
+    ["cpu-burst-large", "8 x fib(35)"],
+  ]) {
+    for (const warm of [true, false]) {
+      const rows = on.filter((r) => r.bench === bench && typeof r.label === "string" && r.label.startsWith(warm ? "warm" : "cold"));
+      const target = rows[0]?.params?.[warm ? "target_warm" : "target_cold"];
+      list.push(
+        judge(
+          `${bench}: ${warm ? "warm" : "cold"} pool >= ${target ?? (warm ? "0.85 x cores" : 1)}x the main thread (${what})`,
+          rows.length ? rows.every((r) => r.target_met === true) : undefined,
+          rows.length ? rows.map((r) => `${r.label} ${r.speedup ?? "failed"}x (threads after: ${r.threads_after?.join("/")})`).join("; ") : "–",
+        ),
+      );
+    }
+  }
+  const blocking = on.filter((r) => r.bench === "cpu-burst-blocking");
+  list.push(
+    judge(
+      "cpu-burst-blocking: total <= 1.2x one 200 ms call, cold and warm",
+      blocking.length ? blocking.every((r) => r.target_met === true) : undefined,
+      blocking.length ? blocking.map((r) => `${r.label} ${r.ratio ?? "failed"}x`).join("; ") : "–",
     ),
   );
   return list;
