@@ -423,9 +423,16 @@ export class WorkerPool {
     const elapsed = performance.now() - this.#growAt;
     const used = process.cpuUsage(this.#growCpu);
     const cores = (used.user + used.system) / 1000 / elapsed;
-    // A busy worker computes, or starts (which takes a core too), or is blocked.
-    const busy = this.#busy();
-    if (cores < Math.min(busy, CORES) - 0.5) {
+    // A busy worker computes or is blocked; one still starting is neither
+    // (its start takes a core, or waits for one on a loaded machine).
+    let busy = 0;
+    let starting = false;
+    for (const w of this.#workers) {
+      if (w.pending.length === 0) continue;
+      busy++;
+      if (Atomics.load(w.shared, SLOT_STARTED) === 0) starting = true;
+    }
+    if (!starting && cores < Math.min(busy, CORES) - 0.5) {
       this.#reclaim(undefined);
       this.#spawnBudget = this.#options.maxWorkers - this.#workers.size;
       this.#dispatch();
