@@ -11,12 +11,21 @@
 import { fileURLToPath } from "node:url";
 import { dirname, resolve, sep } from "node:path";
 
-// The folder holding the compiled library (dist/ or build/src/), and where
-// its TypeScript sources are, which stack frames show under source maps.
-const libraryRoot = dirname(dirname(fileURLToPath(import.meta.url)));
-const ownFolders = [libraryRoot, resolve(libraryRoot, "..", "src"), resolve(libraryRoot, "..", "..", "src")].map(
-  (dir) => dir + sep,
-);
+// The folders of asyncio-ts's own frames, found on first use: the folder
+// holding the compiled library (dist/ or build/src/), or its TypeScript
+// sources (run with tsx), and where its sources are, which stack frames show
+// under source maps. None in a bundle, whose file holds the caller's code
+// too: import.meta.url is then the bundle's, or undefined in a CommonJS one.
+let ownFolders: string[] | undefined;
+
+function folders(): string[] {
+  if (ownFolders !== undefined) return ownFolders;
+  const url = (import.meta as { url?: unknown }).url;
+  if (typeof url !== "string" || !url.startsWith("file:") || !/\/debug\/origin\.[cm]?[jt]s$/.test(url)) return (ownFolders = []);
+  const libraryRoot = dirname(dirname(fileURLToPath(url)));
+  ownFolders = [libraryRoot, resolve(libraryRoot, "..", "src"), resolve(libraryRoot, "..", "..", "src")].map((dir) => dir + sep);
+  return ownFolders;
+}
 
 /** @internal The user's stack frames at the call site, most recent first (at most `limit`). */
 export function _callerSite(limit = 3): string {
@@ -29,6 +38,6 @@ export function _callerSite(limit = 3): string {
     .split("\n")
     .slice(1)
     .map((line) => line.trim())
-    .filter((line) => !ownFolders.some((dir) => line.includes(dir)) && !line.includes("node:internal") && !line.includes("(node:"));
+    .filter((line) => !folders().some((dir) => line.includes(dir)) && !line.includes("node:internal") && !line.includes("(node:"));
   return frames.slice(0, limit).join("\n");
 }

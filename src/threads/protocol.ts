@@ -1,7 +1,8 @@
 /**
  * Messages between the thread pool and its workers, and how errors cross the
- * thread boundary. Imported by both sides; worker-entry.ts imports nothing
- * else of asyncio-ts.
+ * thread boundary. The pool imports this module; a worker gets the constants
+ * and the source of toWire from worker-entry.ts, with its program, so toWire
+ * uses nothing outside its own body.
  *
  * asyncio-ts's own (CPython's threads share objects and need none).
  * Messages are flat arrays, not an object per job: building and cloning an
@@ -63,7 +64,7 @@ export type WorkerMessage = ResultsMessage | OutputMessage;
 export const SLOT_ABORTED = 0; // The id of the running job the caller cancelled.
 export const SLOT_RUNNING = 1; // The id of the job running now, 0 between jobs.
 export const SLOT_LAST_DONE = 2; // The id of the last job that finished.
-export const SLOT_STARTED = 3; // 1 once the worker's entry module runs.
+export const SLOT_STARTED = 3; // 1 once the worker's program is set up and listens for jobs.
 /**
  * How many of the jobs sent to the worker are claimed: started by the
  * worker, or taken back by the pool. The worker numbers the jobs it
@@ -99,17 +100,19 @@ export interface WireError {
   readonly props: Record<string, unknown>;
 }
 
-function cloneable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** @internal Turns a thrown value into something structured clone carries whole. */
+/**
+ * @internal Turns a thrown value into something structured clone carries
+ * whole. Self-contained: worker threads run its source.
+ */
 export function toWire(thrown: unknown, depth = 0): WireThrown {
+  const cloneable = (value: unknown): boolean => {
+    try {
+      structuredClone(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (!(thrown instanceof Error) || depth > 8) {
     return { value: cloneable(thrown) ? thrown : String(thrown) };
   }

@@ -45,8 +45,8 @@ import {
   fromWire,
 } from "./protocol.js";
 import type { JobSpec } from "./function-source.js";
+import { workerUrl } from "./worker-entry.js";
 
-const ENTRY = new URL("./worker-entry.js", import.meta.url);
 // Jobs queued at one busy worker at most, when a burst waits.
 const PIPELINE_DEPTH = 16;
 // While jobs wait and the pool has room for more workers, how often (ms) it
@@ -550,7 +550,7 @@ export class WorkerPool {
   #spawn(): PoolWorker {
     const shared = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * 4));
     const workerData: WorkerData = { shared, [POOL_WORKER]: true };
-    const worker = new Worker(ENTRY, {
+    const worker = new Worker(workerUrl(), {
       workerData,
       resourceLimits: this.#options.resourceLimits,
       // The job's console output comes as messages, in order with results.

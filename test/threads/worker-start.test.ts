@@ -8,10 +8,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { ThreadPoolExecutor, WorkerError } from "asyncio-ts";
 
@@ -52,16 +49,6 @@ function assertAllFailed(all: Outcome[], patterns: RegExp[]): void {
 }
 
 describe("a worker thread that cannot start", () => {
-  it("when the worker's entry file is missing (the library run from its sources, a bundle without it), fails every call at once, saying so", async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), "asyncio-ts-no-entry-"));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    cpSync(join(root, "dist"), join(dir, "dist"), { recursive: true });
-    rmSync(join(dir, "dist", "threads", "worker-entry.js"));
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
-    const all = await outcomes([], [pathToFileURL(join(dir, "dist", "index.js")).href]);
-    assertAllFailed(all, [/worker-entry\.js/, /entry file is missing/, /dist\//]);
-  });
-
   it("when a module preloaded with --import fails in worker threads, fails every call at once with its error and names execArgv", async () => {
     const all = await outcomes(["--import", "./test/fixtures/preload-fails-in-workers.mjs"], []);
     assertAllFailed(all, [/this preload cannot run in a worker thread/, /execArgv/]);
