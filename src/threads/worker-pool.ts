@@ -16,8 +16,8 @@
  * ThreadPoolExecutor internals. A worker that dies while running a job (a
  * crash, process.exit(), running out of memory) fails that job with a
  * WorkerError saying which, and is replaced; other jobs are not lost. A
- * worker that cannot start at all (its entry file missing, a preloaded
- * module failing in it, too little memory to boot) fails the jobs sent to it
+ * worker that cannot start at all (a preloaded module failing in it, too
+ * little memory to boot, its program broken by a bundler) fails the jobs sent to it
  * and those waiting, at once, with a WorkerError saying why and what to do;
  * the pool tries to start one again only after a back-off (0.1 s, doubling
  * up to 30 s), and fails new jobs with the same error meanwhile, so it never
@@ -718,10 +718,11 @@ function startError(failure: unknown, code: number | undefined): WorkerError {
   const detail = failure instanceof Error ? failure.message : failure !== undefined ? String(failure) : `exit code ${code}`;
   const errCode = (failure as { code?: string } | undefined)?.code;
   let advice: string;
-  if ((errCode === "ERR_MODULE_NOT_FOUND" || errCode === "MODULE_NOT_FOUND") && detail.includes("worker-entry")) {
-    advice =
-      "asyncio-ts's worker entry file is missing next to its code: run asyncio-ts from its built files (the package's dist/), not from its TypeScript sources, and keep dist/threads/worker-entry.js beside a bundle";
-  } else if (errCode === "ERR_WORKER_OUT_OF_MEMORY") {
+  if (detail.includes("asyncio-ts's worker program")) {
+    // The program itself failed (a bundler changed it): the detail says what to do.
+    return new WorkerError(`a worker thread could not start: ${detail}`, { cause: failure });
+  }
+  if (errCode === "ERR_WORKER_OUT_OF_MEMORY") {
     advice = "resourceLimits leave it too little memory to start: give ThreadPoolExecutor more";
   } else if (errCode === "ERR_WORKER_INVALID_EXEC_ARGV") {
     advice = "a Node option of this process (process.execArgv) cannot be used in a worker thread: start Node without it";
