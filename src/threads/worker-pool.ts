@@ -140,6 +140,7 @@ export class WorkerPool {
   #growTimer: NodeJS.Timeout | undefined;
   #growCpu: NodeJS.CpuUsage | undefined;
   #growAt = 0;
+  #growStarting = false;
   #dispatchQueued = false;
   // Terminated: starts no worker.
   #closed = false;
@@ -409,6 +410,7 @@ export class WorkerPool {
     if (!this.#hasQueued() && !this.#anyUnstarted()) return;
     this.#growCpu = process.cpuUsage();
     this.#growAt = performance.now();
+    this.#growStarting = this.#busyWorkers().starting;
     this.#growTimer = setTimeout(() => this.#growCheck(), GROW_CHECK_MS);
     this.#growTimer.unref();
   }
@@ -418,13 +420,8 @@ export class WorkerPool {
     return false;
   }
 
-  #growCheck(): void {
-    this.#growTimer = undefined;
-    const elapsed = performance.now() - this.#growAt;
-    const used = process.cpuUsage(this.#growCpu);
-    const cores = (used.user + used.system) / 1000 / elapsed;
-    // A busy worker computes or is blocked; one still starting is neither
-    // (its start takes a core, or waits for one on a loaded machine).
+  /** How many workers have jobs, and whether one of them is still starting. */
+  #busyWorkers(): { busy: number; starting: boolean } {
     let busy = 0;
     let starting = false;
     for (const w of this.#workers) {
@@ -432,7 +429,21 @@ export class WorkerPool {
       busy++;
       if (Atomics.load(w.shared, SLOT_STARTED) === 0) starting = true;
     }
-    if (!starting && cores < Math.min(busy, CORES) - 0.5) {
+    return { busy, starting };
+  }
+
+  #growCheck(): void {
+    this.#growTimer = undefined;
+    const elapsed = performance.now() - this.#growAt;
+    const used = process.cpuUsage(this.#growCpu);
+    const cores = (used.user + used.system) / 1000 / elapsed;
+    // A busy worker computes or is blocked. One starting is neither (its
+    // start takes a core, or waits for one on a loaded machine), and the
+    // check waits for a period in which all of them have started. Workers
+    // that compute use about a core each (up to the cores there are): if
+    // the busy ones use less than half that, they are mostly blocked.
+    const { busy, starting } = this.#busyWorkers();
+    if (!starting && !this.#growStarting && cores < Math.min(busy, CORES) / 2) {
       this.#reclaim(undefined);
       this.#spawnBudget = this.#options.maxWorkers - this.#workers.size;
       this.#dispatch();
