@@ -38,6 +38,21 @@ const RESERVED = new Set(
   ).split(" "),
 );
 
+/**
+ * @internal The name a bundler gave its keep-names helper: esbuild
+ * (keepNames) wraps named functions in `__name(fn, "name")`, and renames the
+ * helper when it minifies. Worker threads define it as a global, so a
+ * function that uses it captures nothing.
+ */
+export function _nameHelper(): string {
+  const probe = (): (() => number) => {
+    const named = (): number => 0;
+    return named;
+  };
+  return /([\w$]+)\(\s*\(\)\s*=>\s*0\s*,\s*["']named["']\s*\)/.exec(probe.toString())?.[1] ?? "__name";
+}
+const NAME_HELPER = _nameHelper();
+
 let session: Session | undefined;
 let unavailable = false;
 // Per source: its free names that are not the caller's globals.
@@ -155,7 +170,7 @@ function internalProperties(objectId: string | undefined): PropertyDescriptor[] 
 // they need no second step).
 function freeNames(source: string): readonly string[] | undefined {
   const names = [...new Set(source.match(/[A-Za-z_$\u00a0-\uffff][\w$\u00a0-\uffff]*/g) ?? [])].filter(
-    (name) => !RESERVED.has(name) && !(name in globalThis),
+    (name) => !RESERVED.has(name) && name !== NAME_HELPER && !(name in globalThis),
   );
   if (names.length === 0) return [];
   let fn: unknown;

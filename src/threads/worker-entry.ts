@@ -29,6 +29,7 @@
  */
 
 import { createRequire } from "node:module";
+import { _nameHelper } from "./free-variables.js";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -381,17 +382,6 @@ function findTsx(): { used: boolean; api: string | undefined } {
   return { used: true, api: undefined };
 }
 
-// The name a bundler gave its keep-names helper: esbuild (keepNames) wraps
-// named functions in __name(fn, "name"), which it renames when it minifies.
-// The program defines it in the worker, for its own functions.
-function nameHelper(): string {
-  const probe = (): (() => number) => {
-    const named = (): number => 0;
-    return named;
-  };
-  return /([\w$]+)\(\s*\(\)\s*=>\s*0\s*,\s*["']named["']\s*\)/.exec(probe.toString())?.[1] ?? "__name";
-}
-
 /**
  * The name the program runs under in the worker: a file beside this module
  * (which need not exist), so that its stack frames and import errors name
@@ -441,7 +431,7 @@ export function workerUrl(): URL {
     // esbuild and tsx (keepNames) insert __name(fn, "name") calls into
     // function bodies: the program's own, and a function's source sent here.
     `globalThis.__name ??= (fn, name) => Object.defineProperty(fn, "name", { value: name, configurable: true });\n` +
-    `globalThis[${JSON.stringify(nameHelper())}] ??= globalThis.__name;\n` +
+    `globalThis[${JSON.stringify(_nameHelper())}] ??= globalThis.__name;\n` +
     `const program = ${JSON.stringify(program)};\n` +
     `const filename = ${JSON.stringify(filename)};\n` +
     `const loader = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;\n` +

@@ -108,15 +108,11 @@ describe("toThread wherever the program runs", () => {
     });
   }
 
-  it("works from a minified bundle that keeps names (esbuild --minify --keep-names renames its __name helper)", async (t) => {
+  it("works from a minified bundle that keeps names (esbuild --minify --keep-names renames its __name helper), inner named functions included", async (t) => {
     const dir = tempDir(t, "bundle");
     const outfile = join(dir, "program.mjs");
     await build({
-      stdin: {
-        contents: `import { run, toThread } from "asyncio-ts";
-          run(() => toThread((x) => x * 2, 21)).then((value) => console.log(JSON.stringify(value)));`,
-        resolveDir: root,
-      },
+      entryPoints: [join(fixtures, "uses-to-thread.mjs")],
       absWorkingDir: root,
       bundle: true,
       platform: "node",
@@ -127,6 +123,12 @@ describe("toThread wherever the program runs", () => {
       logLevel: "silent",
     });
     assert.doesNotMatch(readFileSync(outfile, "utf8"), /__name\(/);
-    assert.equal(await runJson(process.execPath, [outfile], dir), 42);
+    // Its functions with inner named functions use the renamed helper, which
+    // workers define. The function sent keeps the minified name of its own
+    // (the bundle restores `twice` outside the function, where the worker
+    // does not look).
+    const out = (await runJson(process.execPath, [outfile, functionsUrl], dir)) as unknown[];
+    assert.match(String(out[1]), /^\S+ double 42$/);
+    assert.deepEqual([out[0], ...out.slice(2)], [EXPECTED[0], ...EXPECTED.slice(2)]);
   });
 });
