@@ -576,14 +576,15 @@ describe("run()", () => {
   it("works in a worker thread, where it installs no SIGINT handler", async (t) => {
     const worker = new Worker(fixture("worker-run.js"));
     t.after(() => worker.terminate());
-    // Says how far the worker got if it never answers (seen once on Node 24).
-    let online = false;
-    worker.on("online", () => (online = true));
-    const [message] = (await once(worker, "message", { signal: AbortSignal.timeout(60_000) }).catch((err: unknown) => {
-      throw new Error(`the worker sent nothing within 60 s (it ${online ? "was" : "never was"} online)`, { cause: err });
-    })) as [unknown];
-    assert.equal(message, "done in worker");
-    const [exitCode] = (await once(worker, "exit")) as [number];
+    // Both listeners from the start: a worker that posts and ends at once can
+    // deliver its message and its exit in the same turn, so an 'exit'
+    // listener added once the message has arrived may wait forever.
+    const messages: unknown[] = [];
+    worker.on("message", (message: unknown) => messages.push(message));
+    const [exitCode] = (await once(worker, "exit", { signal: AbortSignal.timeout(60_000) }).catch((err: unknown) => {
+      throw new Error(`the worker did not end within 60 s; it sent ${inspect(messages)}`, { cause: err });
+    })) as [number];
+    assert.deepEqual(messages, ["done in worker"]);
     assert.equal(exitCode, 0);
   });
 });
