@@ -10,6 +10,7 @@
  * @module
  */
 
+import { isMainThread, workerData } from "node:worker_threads";
 import { CancelledError, KeyboardInterrupt, RuntimeError, show, typeError } from "./errors.js";
 import { EventLoop } from "./loop/event-loop.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./loop/running-loop.js";
@@ -19,6 +20,7 @@ import { Task, type TaskBody, isThenable } from "./tasks/task.js";
 import type { Future } from "./futures.js";
 import { gather } from "./tasks/gather.js";
 import { _reportUnretrieved } from "./debug/unretrieved.js";
+import { POOL_WORKER } from "./threads/protocol.js";
 
 /** Seconds run() waits for the thread pool's jobs at the end (CPython's constants.THREAD_JOIN_TIMEOUT). */
 const THREAD_JOIN_TIMEOUT = 300;
@@ -65,10 +67,12 @@ export class Runner {
   /**
    * Runs `main` as a task on the runner's loop and resolves to its result.
    *
-   * @throws {RuntimeError} when an event loop is already running in this thread.
+   * @throws {RuntimeError} when an event loop is already running in this
+   *   thread, or in a worker thread of the thread pool (see `run()`).
    * @throws {KeyboardInterrupt} when SIGINT cancelled it.
    */
   async run<T>(main: Main<T>): Promise<Awaited<T>> {
+    refuseInPoolWorker(main, "Runner.run()");
     checkMain(main, "Runner.run()");
     const running = _getRunningLoop();
     if (running !== undefined && (running !== this.#loop || this.#running)) {
@@ -162,6 +166,29 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
   }
 }
 
+/**
+ * Refuses to run a loop in a worker thread of asyncio-ts's thread pool. Such
+ * a worker imports modules to find moduleFunction() exports; a module that
+ * calls run() when imported (the entry file exporting the function itself)
+ * would start a loop and a pool there, whose workers import it again,
+ * without end. The pool marks its workers in workerData with a string key,
+ * which any copy of asyncio-ts loaded in the worker sees.
+ */
+function refuseInPoolWorker(main: unknown, what: string): void {
+  if (isMainThread || (workerData as Record<string, unknown> | null | undefined)?.[POOL_WORKER] !== true) return;
+  if (isThenable(main)) main.then(undefined, () => {});
+  const err = new RuntimeError(
+    `${what} was called in a worker thread of asyncio-ts's thread pool, where it would start a loop and a ` +
+      `thread pool of its own. Usually the worker imported a module to find a moduleFunction() export, and that ` +
+      `module calls ${what} when imported, so every worker would start more, without end. Move the function ` +
+      `to a module of its own that does not call ${what}, and import it from the entry file; or guard the ` +
+      `entry: if (isMainThread) await run(main), with isMainThread from node:worker_threads ` +
+      `(on Node 24.2+, if (import.meta.main) await run(main))`,
+  );
+  Object.defineProperty(err, "code", { value: "ERR_ASYNCIO_RUN_IN_POOL_WORKER", enumerable: true });
+  throw err;
+}
+
 function checkMain(main: unknown, what: string): void {
   if (typeof main === "function" || main instanceof Coroutine) return;
   if (isThenable(main)) {
@@ -183,7 +210,10 @@ function checkMain(main: unknown, what: string): void {
  * closes the loop.
  *
  * @param main - An async function, called with no arguments inside the main task, or a Coroutine.
- * @throws {RuntimeError} when an event loop is already running in this thread.
+ * @throws {RuntimeError} when an event loop is already running in this
+ *   thread; in a worker thread of asyncio-ts's thread pool (code
+ *   `ERR_ASYNCIO_RUN_IN_POOL_WORKER`): a module that exports a moduleFunction()
+ *   must not call run() when imported, or each worker would start a pool.
  * @throws {TypeError} for a running promise (`run(main())`): pass `main`.
  * @throws {KeyboardInterrupt} when SIGINT cancelled the main task.
  * @example
@@ -192,6 +222,7 @@ function checkMain(main: unknown, what: string): void {
  * ```
  */
 export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<Awaited<T>> {
+  refuseInPoolWorker(main, "run()");
   if (_getRunningLoop() !== undefined) {
     if (isThenable(main)) main.then(undefined, () => {});
     throw new RuntimeError(

@@ -2,8 +2,9 @@ import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { inspect } from "node:util";
 import { Worker } from "node:worker_threads";
 import {
@@ -17,8 +18,10 @@ import {
   createTask,
   currentTask,
   getRunningLoop,
+  moduleFunction,
   run,
   sleep,
+  toThread,
 } from "asyncio-ts";
 import { runVirtual, virtualClock } from "./support/virtual-loop.js";
 
@@ -32,20 +35,60 @@ interface Child {
   line(line: string): Promise<void>;
   /** Sends a signal. */
   kill(signal: NodeJS.Signals): void;
-  /** Resolves when the child has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /**
+   * Resolves when the child has exited; `maxThreads` is the most threads it
+   * was seen with (with `threadLimit`, where /proc tells), else undefined.
+   */
+  exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    maxThreads: number | undefined;
+  }>;
 }
 
-function spawnFixture(t: TestContext, name: string, args: string[] = []): Child {
+interface FixtureOptions {
+  /** Added to the child's environment. */
+  env?: Record<string, string>;
+  /** Kill the child once it has more threads than this (read from /proc, where there is one). */
+  threadLimit?: number;
+}
+
+/** How many threads process `pid` has now; undefined without /proc. */
+function threadCount(pid: number): number | undefined {
+  try {
+    const match = /^Threads:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function spawnFixture(t: TestContext, name: string, args: string[] = [], options: FixtureOptions = {}): Child {
   const child = spawn(process.execPath, [fixture(name), ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
+    env: options.env === undefined ? process.env : { ...process.env, ...options.env },
   });
   // A safety net only: a hung child is killed so the test fails instead of
   // hanging. No assertion depends on time.
   const safety = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  // Another one for a child that starts threads without end: it is killed
+  // once over the limit, before it takes the machine's memory.
+  let maxThreads: number | undefined;
+  const watch =
+    options.threadLimit === undefined
+      ? undefined
+      : setInterval(() => {
+          const n = child.pid === undefined ? undefined : threadCount(child.pid);
+          if (n === undefined) return;
+          maxThreads = Math.max(maxThreads ?? 0, n);
+          if (n > options.threadLimit!) child.kill("SIGKILL");
+        }, 10);
   t.after(() => {
     clearTimeout(safety);
+    clearInterval(watch);
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
   let stdout = "";
@@ -66,10 +109,11 @@ function spawnFixture(t: TestContext, name: string, args: string[] = []): Child 
   });
   const exited = once(child, "close").then(() => {
     clearTimeout(safety);
+    clearInterval(watch);
     for (const w of waiters.splice(0)) {
       w.reject(new Error(`${name} exited before printing ${JSON.stringify(w.line)}\nstdout: ${stdout}\nstderr: ${stderr}`));
     }
-    return { code: child.exitCode, signal: child.signalCode, stdout, stderr };
+    return { code: child.exitCode, signal: child.signalCode, stdout, stderr, maxThreads };
   });
   return {
     line: (line) =>
@@ -576,16 +620,86 @@ describe("run()", () => {
   it("works in a worker thread, where it installs no SIGINT handler", async (t) => {
     const worker = new Worker(fixture("worker-run.js"));
     t.after(() => worker.terminate());
-    // Says how far the worker got if it never answers (seen once on Node 24).
-    let online = false;
-    worker.on("online", () => (online = true));
-    const [message] = (await once(worker, "message", { signal: AbortSignal.timeout(60_000) }).catch((err: unknown) => {
-      throw new Error(`the worker sent nothing within 60 s (it ${online ? "was" : "never was"} online)`, { cause: err });
-    })) as [unknown];
-    assert.equal(message, "done in worker");
-    const [exitCode] = (await once(worker, "exit")) as [number];
+    // Both listeners from the start: a worker that posts and ends at once can
+    // deliver its message and its exit in the same turn, so an 'exit'
+    // listener added once the message has arrived may wait forever.
+    const messages: unknown[] = [];
+    worker.on("message", (message: unknown) => messages.push(message));
+    const [exitCode] = (await once(worker, "exit", { signal: AbortSignal.timeout(60_000) }).catch((err: unknown) => {
+      throw new Error(`the worker did not end within 60 s; it sent ${inspect(messages)}`, { cause: err });
+    })) as [number];
+    assert.deepEqual(messages, ["done in worker"]);
     assert.equal(exitCode, 0);
   });
+});
+
+describe("run() in a worker thread of the thread pool", () => {
+  const HASH = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"; // sha256("hello")
+  // A process with one pool worker has about a dozen threads; the recipe
+  // without the refusal passes this limit as its workers nest.
+  const threadLimit = 50;
+
+  /** Asserts that stderr shows the refusal: its class, code, cause and fix. */
+  function assertRefused(stderr: string): void {
+    assert.match(stderr, /RuntimeError/);
+    assert.match(stderr, /ERR_ASYNCIO_RUN_IN_POOL_WORKER/);
+    assert.match(stderr, /run\(\) was called in a worker thread of asyncio-ts's thread pool/);
+    assert.match(stderr, /calls run\(\) when imported/);
+    assert.match(stderr, /Move the function to a module of its own that does not call run\(\)/);
+    assert.match(stderr, /if \(isMainThread\) await run\(main\)/);
+    // The import failed with it, and so did the job: no worker crashed or exited.
+    assert.doesNotMatch(stderr, /WorkerError|exited with code/);
+  }
+
+  it("refuses in the README's recipe written in the entry file: the job fails with the error, no pool starts in the worker", async (t) => {
+    const child = spawnFixture(t, "readme-recipe.mjs", [], { threadLimit });
+    const { code, signal, stdout, stderr, maxThreads } = await child.exited;
+    assert.equal(signal, null, `killed with ${maxThreads} threads: the workers started pools of their own\n${stderr}`);
+    assertRefused(stderr);
+    assert.equal(stdout, "");
+    assert.equal(code, 1);
+    if (maxThreads !== undefined) assert.ok(maxThreads <= threadLimit, `${maxThreads} threads`);
+  });
+
+  it("refuses with the same error when the export is missing, rather than a worker that exited", async (t) => {
+    const child = spawnFixture(t, "readme-recipe.mjs", [], { threadLimit, env: { ASYNCIO_TS_EXPORT: "missing" } });
+    const { code, signal, stdout, stderr, maxThreads } = await child.exited;
+    assert.equal(signal, null, `killed with ${maxThreads} threads: the workers started pools of their own\n${stderr}`);
+    assertRefused(stderr);
+    assert.equal(stdout, "");
+    assert.equal(code, 1);
+  });
+
+  it("runs the README's layout: the function in a module of its own, run() in the entry file", async (t) => {
+    const child = spawnFixture(t, "readme-layout.mjs", [], { threadLimit });
+    const { code, signal, stdout, stderr } = await child.exited;
+    assert.equal(signal, null);
+    assert.equal(stderr, "");
+    assert.equal(stdout, `${HASH}\n`);
+    assert.equal(code, 0);
+  });
+
+  it("runs the recipe in the entry file when its run() is guarded with isMainThread", async (t) => {
+    const child = spawnFixture(t, "readme-guarded.mjs", [], { threadLimit });
+    const { code, signal, stdout, stderr } = await child.exited;
+    assert.equal(signal, null);
+    assert.equal(stderr, "");
+    assert.equal(stdout, `${HASH}\n`);
+    assert.equal(code, 0);
+  });
+
+  for (const name of ["callsRun", "callsRunnerRun"]) {
+    it(`refuses ${name === "callsRun" ? "run()" : "Runner.run()"} in a job, with a RuntimeError that has a code`, async () => {
+      const job = moduleFunction(pathToFileURL(fixture("run-in-job.mjs")), name);
+      const err = await run(() => toThread(job)).then(
+        () => assert.fail("the job ran a loop in a pool worker"),
+        (e: unknown) => e as Error & { code?: string },
+      );
+      assert.equal(err.name, "RuntimeError");
+      assert.equal(err.code, "ERR_ASYNCIO_RUN_IN_POOL_WORKER");
+      assert.match(err.message, new RegExp(`^${name === "callsRun" ? "run" : "Runner\\.run"}\\(\\) was called in a worker thread`));
+    });
+  }
 });
 
 describe("run() and SIGINT", () => {
