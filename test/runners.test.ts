@@ -670,6 +670,18 @@ describe("run() in a worker thread of the thread pool", () => {
     assert.equal(code, 1);
   });
 
+  it("refuses a thread-pool job submitted by a module's top-level code while a pool worker imports it", async (t) => {
+    const child = spawnFixture(t, "pool-at-import.mjs", [], { threadLimit });
+    const { code, signal, stdout, stderr, maxThreads } = await child.exited;
+    assert.equal(signal, null, `killed with ${maxThreads} threads: the workers started pools of their own\n${stderr}`);
+    assert.match(stderr, /RuntimeError/);
+    assert.match(stderr, /ERR_ASYNCIO_POOL_IN_POOL_WORKER/);
+    assert.match(stderr, /submit\(\) was called while a worker thread of asyncio-ts's thread pool imported file:.*pool-at-import\.mjs/);
+    assert.match(stderr, /Move the function to a module of its own that starts nothing when imported/);
+    assert.equal(stdout, "");
+    assert.equal(code, 1);
+  });
+
   it("runs the README's layout: the function in a module of its own, run() in the entry file", async (t) => {
     const child = spawnFixture(t, "readme-layout.mjs", [], { threadLimit });
     const { code, signal, stdout, stderr } = await child.exited;
@@ -695,7 +707,7 @@ describe("run() in a worker thread of the thread pool", () => {
         () => assert.fail("the job ran a loop in a pool worker"),
         (e: unknown) => e as Error & { code?: string },
       );
-      assert.equal(err.name, "RuntimeError");
+      assert.ok(err instanceof RuntimeError, "asyncio-ts's own errors come back as themselves");
       assert.equal(err.code, "ERR_ASYNCIO_RUN_IN_POOL_WORKER");
       assert.match(err.message, new RegExp(`^${name === "callsRun" ? "run" : "Runner\\.run"}\\(\\) was called in a worker thread`));
     });

@@ -12,17 +12,31 @@
  */
 
 import { availableParallelism } from "node:os";
-import type { ResourceLimits } from "node:worker_threads";
-import { RuntimeError, WorkerError, checkSeconds, show, typeError } from "../errors.js";
+import { isMainThread, workerData, type ResourceLimits } from "node:worker_threads";
+import {
+  CancelledError,
+  InvalidStateError,
+  KeyboardInterrupt,
+  RuntimeError,
+  TimeoutError,
+  WorkerError,
+  checkSeconds,
+  show,
+  typeError,
+} from "../errors.js";
+import { IMPORTING, POOL_WORKER } from "./protocol.js";
 import { type CancellableFunction, type ModuleFunction, _jobSpec, _unwrapTransfers } from "./function-source.js";
 import { type Job, WorkerPool } from "./worker-pool.js";
 
-const errorClasses = new Map<string, Function>();
+// asyncio-ts's own errors come back as themselves without registration.
+const errorClasses = new Map<string, Function>(
+  [CancelledError, TimeoutError, InvalidStateError, RuntimeError, KeyboardInterrupt, WorkerError].map((cls) => [cls.name, cls]),
+);
 
 /**
  * Registers error classes, so that an error of that class thrown in a worker
  * thread arrives as an instance of it (`instanceof` holds). Classes are found
- * by their name; built-in errors need no registration.
+ * by their name; built-in errors and asyncio-ts's own need no registration.
  *
  * @example
  * ```ts
@@ -116,6 +130,7 @@ export class ThreadPoolExecutor {
   /** @internal */
   _submit(fn: unknown, args: unknown[], what: string): Submitted<unknown> {
     const spec = _jobSpec(fn, what);
+    refuseWhileImporting(what);
     if (this.#shutdown) {
       throw new RuntimeError(`cannot schedule new futures after shutdown: ${what} needs an executor that is open`);
     }
@@ -177,6 +192,27 @@ export class ThreadPoolExecutor {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }
+}
+
+/**
+ * Refuses a job submitted while a worker thread of the pool imports a module
+ * to find a moduleFunction() export: that module's top-level code starts
+ * jobs, so every worker that imports it would start a pool of its own,
+ * without end.
+ */
+function refuseWhileImporting(what: string): void {
+  if (isMainThread) return;
+  const url = (globalThis as Record<string, unknown>)[IMPORTING];
+  if (url === undefined || (workerData as Record<string, unknown> | null | undefined)?.[POOL_WORKER] !== true) return;
+  const err = new RuntimeError(
+    `${what} was called while a worker thread of asyncio-ts's thread pool imported ${String(url)} to find a ` +
+      `moduleFunction() export: that module starts thread-pool jobs when imported, so every worker would start ` +
+      `a pool of its own, without end. Move the function to a module of its own that starts nothing when ` +
+      `imported, and import it from the entry file; or guard the module's top-level code with ` +
+      `if (isMainThread) { ... }, isMainThread from node:worker_threads`,
+  );
+  Object.defineProperty(err, "code", { value: "ERR_ASYNCIO_POOL_IN_POOL_WORKER", enumerable: true });
+  throw err;
 }
 
 function terminated(job: Job): WorkerError {

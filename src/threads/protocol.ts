@@ -87,6 +87,13 @@ export interface WorkerData {
 /** The workerData key that marks a pool worker (a string: copies of asyncio-ts share no symbols). */
 export const POOL_WORKER = "asyncio-ts.poolWorker";
 
+/**
+ * The global a pool worker sets, to the module's URL, while it imports a
+ * module to find a moduleFunction() export: a pool started then (by the
+ * module's top-level code) is refused, or every worker would start more.
+ */
+export const IMPORTING = "asyncio-ts.importing";
+
 /** A thrown value on the wire: an error, or any other cloneable value. */
 export type WireThrown = { readonly error: WireError } | { readonly value: unknown };
 

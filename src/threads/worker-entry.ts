@@ -40,6 +40,7 @@ import {
   RESULT_STRIDE,
   SLOT_ABORTED,
   SLOT_CLAIMED,
+  IMPORTING,
   SLOT_LAST_DONE,
   SLOT_RUNNING,
   SLOT_STARTED,
@@ -65,6 +66,8 @@ interface WorkerSetup {
   readonly tsxApi: string | undefined;
   /** Whether the process runs with tsx (for the advice when TypeScript cannot load). */
   readonly tsx: boolean;
+  /** The global set while a module is imported (protocol.ts IMPORTING). */
+  readonly IMPORTING: string;
 }
 
 type WorkerThreads = typeof import("node:worker_threads");
@@ -175,7 +178,14 @@ function workerMain(
   const load = async (ref: FunctionRef): Promise<Fn> => {
     if (ref.kind === "source") return compile(ref.source);
     if (c.tsxApi !== undefined && needsTsx(ref.url)) await (tsxRegistered ??= registerTsx(c.tsxApi));
-    const mod = await importModule(ref.url);
+    const global = globalThis as Record<string, unknown>;
+    global[c.IMPORTING] = ref.url;
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importModule(ref.url);
+    } finally {
+      delete global[c.IMPORTING];
+    }
     const exported = mod[ref.name];
     if (typeof exported !== "function") {
       const error = new TypeError(`${ref.url} has no exported function ${JSON.stringify(ref.name)}: export it, or check the name`);
@@ -417,6 +427,7 @@ export function workerUrl(): URL {
     SLOT_LAST_DONE,
     SLOT_STARTED,
     SLOT_CLAIMED,
+    IMPORTING,
     tsxApi: tsx.used && !nodeRegistersTsxInWorkers(process.version) ? tsx.api : undefined,
     tsx: tsx.used,
   };
