@@ -48,11 +48,10 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { ThreadPoolExecutor, gather, getRunningLoop, run, toThread } from "asyncio-ts";
-import { type Contender, REPEATS, WARMUP, type Sample, machine, measureInterleaved, round } from "./harness.js";
+import { type Contender, REPEATS, WARMUP, type Sample, freeCores, machine, measureInterleaved, round } from "./harness.js";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 8);
 const FIB_SMALL = Number(process.env.BENCH_FIB_SMALL ?? 30);
@@ -201,27 +200,6 @@ const verdict = (ok: boolean | undefined): string => {
   return ok === undefined ? "not measured" : ok ? "met" : "MISSED";
 };
 
-/**
- * How many cores other work leaves free: the idle share of the machine's CPU
- * time over one second in which this process waits, times the cores (Linux's
- * /proc/stat; null elsewhere). As in to-thread.bench.ts.
- */
-async function freeCores(): Promise<number | null> {
-  const sample = (): { idle: number; total: number } | null => {
-    try {
-      const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-      const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-      return { idle: fields[3]! + fields[4]!, total };
-    } catch {
-      return null;
-    }
-  };
-  const before = sample();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = sample();
-  if (before === null || after === null || after.total === before.total) return null;
-  return round(((after.idle - before.idle) / (after.total - before.total)) * os.cpus().length);
-}
 
 const threadFigures = (threads: Array<{ before: number; after: number }>) => {
   const timed = threads.slice(-REPEATS);

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 
@@ -161,4 +162,28 @@ export async function measureInterleaved(
     if (error !== undefined) return { variant, value: null, error };
     return { variant, value: round(median(runs[c]!)), runs: runs[c]!, warmup, interleaved: true };
   });
+}
+
+/**
+ * How many cores other work leaves free: the idle share of the machine's
+ * CPU time over one second in which this process waits, times the cores
+ * (Linux's /proc/stat). Below the core count, another process takes CPU
+ * time and the speedup cannot reach the core count. null off Linux.
+ */
+export async function freeCores(): Promise<number | null> {
+  const sample = (): { idle: number; total: number } | null => {
+    try {
+      const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal (guest time is inside user)
+      const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+      return { idle: fields[3]! + fields[4]!, total };
+    } catch {
+      return null;
+    }
+  };
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = sample();
+  if (before === null || after === null || after.total === before.total) return null;
+  return round(((after.idle - before.idle) / (after.total - before.total)) * os.cpus().length);
 }

@@ -47,7 +47,7 @@ import { Worker } from "node:worker_threads";
 import { ThreadPoolExecutor, gather, getRunningLoop, run, toThread } from "asyncio-ts";
 import { Piscina } from "piscina";
 import Tinypool from "tinypool";
-import { type Contender, REPEATS, WARMUP, type Sample, emit, measureInterleaved, perOp, round } from "./harness.js";
+import { type Contender, REPEATS, WARMUP, type Sample, emit, freeCores, measureInterleaved, perOp, round } from "./harness.js";
 
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 5_000);
 const THROUGHPUT_CALLS = Number(process.env.BENCH_THROUGHPUT_CALLS ?? 20_000);
@@ -353,29 +353,6 @@ function spin(n: number): number {
   return x;
 }
 
-/**
- * How many cores other work leaves free: the idle share of the machine's
- * CPU time over one second in which this process waits, times the cores
- * (Linux's /proc/stat). Below the core count, another process takes CPU
- * time and the speedup cannot reach the core count. null off Linux.
- */
-async function freeCores(): Promise<number | null> {
-  const sample = (): { idle: number; total: number } | null => {
-    try {
-      const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-      // user nice system idle iowait irq softirq steal (guest time is inside user)
-      const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-      return { idle: fields[3]! + fields[4]!, total };
-    } catch {
-      return null;
-    }
-  };
-  const before = sample();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = sample();
-  if (before === null || after === null || after.total === before.total) return null;
-  return round(((after.idle - before.idle) / (after.total - before.total)) * os.cpus().length);
-}
 
 /** The n for which spin(n) takes about CPU_SECONDS on the main thread, and what it took. */
 function calibrate(): { n: number; callMs: number } {
