@@ -22,7 +22,7 @@ import { _getRunningLoop } from "./loop/running-loop.js";
 import { _taskStorage } from "./tasks/current-task.js";
 import type { Task } from "./tasks/task.js";
 import { _callerSite } from "./debug/origin.js";
-import { _trackUnretrieved, _untrackUnretrieved } from "./debug/unretrieved.js";
+import { _trackUnretrieved, _untrackUnretrieved } from "./unretrieved.js";
 
 const PENDING = 0;
 const FINISHED = 1;

@@ -10,17 +10,18 @@
  * @module
  */
 
-import { isMainThread, workerData } from "node:worker_threads";
 import { CancelledError, KeyboardInterrupt, RuntimeError, show, typeError } from "./errors.js";
 import { EventLoop } from "./loop/event-loop.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./loop/running-loop.js";
-import { _exitWith130IfUncaught, _installSigint } from "./loop/signals.js";
+import { _exitWith130IfUncaught, _installSigint } from "./signals.js";
 import { Coroutine } from "./tasks/coroutine.js";
-import { Task, type TaskBody, isThenable } from "./tasks/task.js";
+import { Task, type TaskBody } from "./tasks/task.js";
+import { isThenable } from "./util.js";
 import type { Future } from "./futures.js";
 import { gather } from "./tasks/gather.js";
-import { _reportUnretrieved } from "./debug/unretrieved.js";
+import { _reportUnretrieved } from "./unretrieved.js";
 import { POOL_WORKER } from "./threads/protocol.js";
+import { _installThreadSupport } from "./threads/to-thread.js";
 
 /** Seconds run() waits for the thread pool's jobs at the end (CPython's constants.THREAD_JOIN_TIMEOUT). */
 const THREAD_JOIN_TIMEOUT = 300;
@@ -129,6 +130,7 @@ export class Runner {
   #lazyInit(): void {
     if (this.#state === "closed") throw new RuntimeError("Runner is closed: create a new Runner");
     if (this.#state === "initialized") return;
+    _installThreadSupport(); // Named here, so a bundler keeps the thread pool reachable.
     const loop = this.#loopFactory ? this.#loopFactory() : new EventLoop();
     if (!(loop instanceof EventLoop)) {
       throw typeError(`loopFactory must return an EventLoop, got ${show(loop)}`);
@@ -175,6 +177,7 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
  * which any copy of asyncio-ts loaded in the worker sees.
  */
 function refuseInPoolWorker(main: unknown, what: string): void {
+  const { isMainThread, workerData } = process.getBuiltinModule("node:worker_threads");
   if (isMainThread || (workerData as Record<string, unknown> | null | undefined)?.[POOL_WORKER] !== true) return;
   if (isThenable(main)) main.then(undefined, () => {});
   const err = new RuntimeError(

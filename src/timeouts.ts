@@ -19,6 +19,7 @@ import { getRunningLoop } from "./loop/running-loop.js";
 import { Coroutine } from "./tasks/coroutine.js";
 import { currentTask } from "./tasks/current-task.js";
 import type { Task } from "./tasks/task.js";
+import { isThenable } from "./util.js";
 
 type State = "created" | "active" | "expiring" | "expired" | "finished";
 
@@ -158,10 +159,7 @@ export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Corouti
 }
 
 function checkBody(body: unknown, what: string): void {
-  const ok =
-    typeof body === "function" ||
-    (body !== null && typeof body === "object" && typeof (body as { then?: unknown }).then === "function");
-  if (!ok) {
+  if (typeof body !== "function" && !isThenable(body)) {
     throw typeError(`${what}() expects the block as a function, got ${show(body)}: ${what}(1, async (t) => { ... })`);
   }
 }

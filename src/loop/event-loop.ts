@@ -20,9 +20,9 @@ import { TimerHeap } from "./timer-heap.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js";
 import { _trackAsyncGenerators } from "./async-generators.js";
 import { Future } from "../futures.js";
-import { ThreadPoolExecutor } from "../threads/executor.js";
+import type { ThreadPoolExecutor } from "../threads/executor.js";
 import type { CancellableFunction, ModuleFunction } from "../threads/function-source.js";
-import { _runInExecutor } from "../threads/to-thread.js";
+import { type LoopExecutor, _executorSupport } from "./executors.js";
 import { _internalCallback } from "./internal-callback.js";
 import type { Task } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
@@ -76,7 +76,7 @@ export class EventLoop {
   #closed = false;
   #debug = false;
   #exceptionHandler: ExceptionHandler | undefined;
-  #defaultExecutor: ThreadPoolExecutor | undefined;
+  #defaultExecutor: LoopExecutor | undefined;
   #executorShutdownCalled = false;
   #asyncgensShutdownCalled = false;
   /** @internal Tasks not yet done, in creation order. */ readonly _tasks = new Set<Task<unknown>>();
@@ -405,12 +405,12 @@ export class EventLoop {
 
   /** The loop's default executor (thread pool), if one was set. */
   getDefaultExecutor(): ThreadPoolExecutor | undefined {
-    return this.#defaultExecutor;
+    return this.#defaultExecutor as ThreadPoolExecutor | undefined;
   }
 
   /** Sets the executor that `toThread` and `runInExecutor(null, …)` use. */
   setDefaultExecutor(executor: ThreadPoolExecutor | undefined): void {
-    if (executor !== undefined && !(executor instanceof ThreadPoolExecutor)) {
+    if (executor !== undefined && !_executorSupport("setDefaultExecutor()").isExecutor(executor)) {
       throw typeError(`setDefaultExecutor() expects a ThreadPoolExecutor, got ${show(executor)}`);
     }
     if (this.#executorShutdownCalled) {
@@ -420,12 +420,12 @@ export class EventLoop {
   }
 
   /** @internal The default executor, made on first use. */
-  _defaultExecutorForJobs(): ThreadPoolExecutor {
+  _defaultExecutorForJobs(): LoopExecutor {
     if (this.#executorShutdownCalled) {
       throw new RuntimeError("Executor shutdown has been called: run jobs before run() ends");
     }
     this._checkOpen("runInExecutor()");
-    return (this.#defaultExecutor ??= new ThreadPoolExecutor());
+    return (this.#defaultExecutor ??= _executorSupport("runInExecutor()").newDefault());
   }
 
   /**
@@ -443,7 +443,7 @@ export class EventLoop {
     ...args: A
   ): Future<Awaited<R>>;
   runInExecutor(executor: ThreadPoolExecutor | null, fn: unknown, ...args: unknown[]): Future<unknown> {
-    return _runInExecutor(this, executor, fn, args, "runInExecutor()");
+    return _executorSupport("runInExecutor()").runInExecutor(this, executor, fn, args, "runInExecutor()");
   }
 
   /**

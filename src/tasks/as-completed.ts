@@ -18,7 +18,7 @@ import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type AwaitableLike, type ResultOf, _toFutures } from "./ensure-future.js";
-import { isThenable } from "./task.js";
+import { isThenable } from "../util.js";
 
 /** Options of `asCompleted()`. */
 export interface AsCompletedOptions {

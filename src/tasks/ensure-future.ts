@@ -15,7 +15,8 @@ import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
-import { Task, isThenable } from "./task.js";
+import { Task } from "./task.js";
+import { isThenable } from "../util.js";
 
 /**
  * Anything asyncio-ts can wait for: a Task or Future, a lazy Coroutine, an

@@ -24,6 +24,7 @@ import { getRunningLoop } from "../loop/running-loop.js";
 import { _taskStorage } from "./current-task.js";
 import { Coroutine } from "./coroutine.js";
 import { _callerSite } from "../debug/origin.js";
+import { isThenable } from "../util.js";
 
 /**
  * What a Task runs: an async function called with no arguments, a lazy
@@ -360,11 +361,3 @@ export function createTask<T>(coro: TaskBody<T>, options?: TaskOptions): Task<Aw
   return new Task(coro as TaskBody<Awaited<T>>, loop, options);
 }
 
-/** @internal */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}

@@ -12,7 +12,7 @@
  */
 
 import { availableParallelism } from "node:os";
-import { isMainThread, workerData, type ResourceLimits } from "node:worker_threads";
+import type { ResourceLimits } from "node:worker_threads";
 import {
   CancelledError,
   InvalidStateError,
@@ -201,6 +201,7 @@ export class ThreadPoolExecutor {
  * without end.
  */
 function refuseWhileImporting(what: string): void {
+  const { isMainThread, workerData } = process.getBuiltinModule("node:worker_threads");
   if (isMainThread) return;
   const url = (globalThis as Record<string, unknown>)[IMPORTING];
   if (url === undefined || (workerData as Record<string, unknown> | null | undefined)?.[POOL_WORKER] !== true) return;

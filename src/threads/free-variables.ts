@@ -25,8 +25,7 @@
  * @module
  */
 
-import { Session } from "node:inspector";
-import { runInThisContext } from "node:vm";
+import type { Session } from "node:inspector";
 
 // Words that cannot be declared with `let`, or need not be checked.
 const RESERVED = new Set(
@@ -76,7 +75,7 @@ function post<T>(method: string, params: object): T {
 function connect(): boolean {
   if (session !== undefined) return true;
   try {
-    session = new Session();
+    session = new (process.getBuiltinModule("node:inspector").Session)();
     session.connect();
     return true;
   } catch {
@@ -176,10 +175,12 @@ function freeNames(source: string): readonly string[] | undefined {
   let fn: unknown;
   const declared = `let ${names.join(", ")};`;
   try {
-    fn = runInThisContext(`(function () { ${declared} return (${source}); })()`);
+    fn = process.getBuiltinModule("node:vm").runInThisContext(`(function () { ${declared} return (${source}); })()`);
   } catch {
     // A method in shorthand (`m(x) { ... }`) is not an expression by itself.
-    const holder = runInThisContext(`(function () { ${declared} return ({${source}}); })()`) as Record<string, unknown>;
+    const holder = process
+      .getBuiltinModule("node:vm")
+      .runInThisContext(`(function () { ${declared} return ({${source}}); })()`) as Record<string, unknown>;
     fn = Object.values(holder)[0];
   }
   if (typeof fn !== "function" || !connect()) return undefined;

@@ -17,7 +17,8 @@
 import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import type { ThreadPoolExecutor, Submitted } from "./executor.js";
+import { ThreadPoolExecutor, type Submitted } from "./executor.js";
+import { type LoopExecutor, _registerExecutorSupport } from "../loop/executors.js";
 import type { CancellableFunction, ModuleFunction } from "./function-source.js";
 
 type Fn = (...args: any[]) => unknown;
@@ -35,12 +36,12 @@ class ExecutorFuture<T> extends Future<T> {
 /** @internal */
 export function _runInExecutor(
   loop: EventLoop,
-  executor: ThreadPoolExecutor | null | undefined,
+  executor: LoopExecutor | null | undefined,
   fn: unknown,
   args: unknown[],
   what: string,
 ): Future<unknown> {
-  const exec = executor ?? loop._defaultExecutorForJobs();
+  const exec = (executor ?? loop._defaultExecutorForJobs()) as ThreadPoolExecutor;
   const submitted = exec._submit(fn, args, what);
   const future = new ExecutorFuture<unknown>({ loop });
   future._job = submitted;
@@ -75,3 +76,16 @@ export function toThread<A extends unknown[], R>(fn: CancellableFunction<A, R>, 
 export function toThread(fn: unknown, ...args: unknown[]): Future<unknown> {
   return _runInExecutor(getRunningLoop(), null, fn, args, "toThread()");
 }
+
+/**
+ * @internal Lets loops run jobs in executors (loop.runInExecutor,
+ * setDefaultExecutor): run() calls it, and so does loading this module.
+ */
+export function _installThreadSupport(): void {
+  _registerExecutorSupport({
+    isExecutor: (value): value is LoopExecutor => value instanceof ThreadPoolExecutor,
+    newDefault: () => new ThreadPoolExecutor(),
+    runInExecutor: _runInExecutor,
+  });
+}
+_installThreadSupport();

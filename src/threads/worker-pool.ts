@@ -26,7 +26,7 @@
  * @module
  */
 
-import { Worker, type ResourceLimits, type TransferListItem } from "node:worker_threads";
+import type { ResourceLimits, TransferListItem, Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { CancelledError, WorkerError } from "../errors.js";
@@ -561,6 +561,7 @@ export class WorkerPool {
   #spawn(): PoolWorker {
     const shared = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * 4));
     const workerData: WorkerData = { shared, [POOL_WORKER]: true };
+    const { Worker } = process.getBuiltinModule("node:worker_threads");
     const worker = new Worker(workerUrl(), {
       workerData,
       resourceLimits: this.#options.resourceLimits,

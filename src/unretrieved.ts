@@ -11,8 +11,8 @@
  * @module
  */
 
-import type { EventLoop } from "../loop/event-loop.js";
-import type { Future } from "../futures.js";
+import type { EventLoop } from "./loop/event-loop.js";
+import type { Future } from "./futures.js";
 
 /** @internal */
 export interface UnretrievedEntry {
