@@ -19,8 +19,7 @@ import { Handle, _callInContext, _captureContext, type _Context } from "./loop/h
 import { _isInternalCallback } from "./loop/internal-callback.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { _getRunningLoop } from "./loop/running-loop.js";
-import { _taskStorage } from "./tasks/current-task.js";
-import type { Task } from "./tasks/task.js";
+import { type SteppingTask, _runningTask, _stepStarting, _suspend, _wake } from "./core/step.js";
 import { _callerSite } from "./debug/origin.js";
 import { _trackUnretrieved, _untrackUnretrieved } from "./unretrieved.js";
 
@@ -36,7 +35,7 @@ export type DoneCallback<T> = (future: Future<T>) => void;
 /** @internal Someone awaiting the Future with `await` or `.then()`. */
 class Awaiter {
   constructor(
-    readonly task: Task<unknown> | undefined,
+    readonly task: SteppingTask | undefined,
     readonly onFulfilled: ((value: any) => unknown) | null | undefined,
     readonly onRejected: ((reason: any) => unknown) | null | undefined,
     readonly resolvePromise: (value: unknown) => void,
@@ -268,8 +267,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const promise = new Promise<R1 | R2>(captureResolvers);
-    let task = _taskStorage.getStore();
-    if (task !== undefined && (task.done() || task.getLoop()._inHandle)) task = undefined;
+    const task = _runningTask();
     if (task !== undefined && task.getLoop() !== this.#loop) {
       const err = new RuntimeError(
         `Task ${task.toString()} got Future ${this.toString()} attached to a different loop: create the Future inside the task's run()`,
@@ -295,9 +293,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       // The wake-up is registered first, as CPython's Task.__step does: a
       // cancel pending for the task cancels this Future now, and the task
       // wakes on a later turn, after the callbacks queued before it.
-      task._suspend(this);
       // The task now waits: its step is over, and the loop goes on.
-      this.#loop._stepEnded(task);
+      _suspend(task, this);
     }
     return promise;
   }
@@ -331,8 +328,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     const task = awaiter.task;
     if (task !== undefined) {
-      task._resume(this);
-      if (task._takeMustCancel() && !(failed && value instanceof CancelledError)) {
+      if (_wake(task, this) && !(failed && value instanceof CancelledError)) {
         failed = true;
         // The task's own: CancelledError with its pending cancel's message.
         value = task._makeCancelledError();
@@ -444,7 +440,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 function runCallback(future: Future<unknown>, cb: Callback): void {
   if (cb instanceof Awaiter) {
     const task = cb.task;
-    if (task !== undefined && !task.done()) future.getLoop()._stepStarting(task);
+    if (task !== undefined) _stepStarting(task);
     future._deliver(cb);
     return;
   }

@@ -14,7 +14,7 @@
  */
 
 import { _getRunningLoop } from "./running-loop.js";
-import { _taskStorage } from "../tasks/current-task.js";
+import { _runningHandles, _taskStorage } from "../core/step.js";
 
 type NextFn = (this: AsyncGenerator, ...args: [] | [unknown]) => Promise<IteratorResult<unknown>>;
 
@@ -30,8 +30,8 @@ function next(this: AsyncGenerator, ...args: [] | [unknown]): Promise<IteratorRe
     seen.add(this);
     // Only generators iterated by a task's code: other code in the thread
     // (a test runner, a stream) may use async generators of its own.
-    const loop = _taskStorage.getStore()?.getLoop();
-    if (loop !== undefined && loop === _getRunningLoop() && !loop._inHandle && loop._asyncgensOpen) {
+    const loop = _getRunningLoop();
+    if (loop !== undefined && _taskStorage.getStore()?.getLoop() === loop && !_runningHandles() && loop._asyncgensOpen) {
       const gens = loop._asyncgens;
       if (gens.size >= 1024 && (gens.size & (gens.size - 1)) === 0) {
         for (const ref of gens) if (ref.deref() === undefined) gens.delete(ref);

@@ -24,6 +24,7 @@ import type { ThreadPoolExecutor } from "../threads/executor.js";
 import type { CancellableFunction, ModuleFunction } from "../threads/function-source.js";
 import { type LoopExecutor, _executorSupport } from "./executors.js";
 import { _internalCallback } from "./internal-callback.js";
+import { type StepLoop, _handlesEnd, _handlesStart, _runningHandles } from "../core/step.js";
 import type { Task } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
 import { _SlowStepMonitor } from "../debug/slow-callback.js";
@@ -57,7 +58,7 @@ let loopSeq = 0;
  * The event loop. `run()` creates and closes one for you; create one yourself
  * only to pass a custom clock through `run(main, { loopFactory })`.
  */
-export class EventLoop {
+export class EventLoop implements StepLoop {
   readonly #clock: Clock;
   #ready: Handle[] = [];
   #spare: Handle[] = [];
@@ -66,7 +67,6 @@ export class EventLoop {
   #immediate: NodeJS.Immediate | undefined;
   #batch: Handle[] | undefined;
   #batchIndex = 0;
-  /** @internal True while a handle runs: no task's code is running then. */ _inHandle = false;
   #stepping: object | undefined;
   #wake: (() => void) | undefined;
   #wakeDeadline = Infinity;
@@ -173,10 +173,11 @@ export class EventLoop {
   // One loop turn: move due timers to the ready queue, then run every handle
   // that is ready now (not those they schedule: those wait for the next turn).
   // This host callback may inherit a task's async context (it was scheduled
-  // from that task's code); handles do not rely on it: while they run,
-  // _inHandle tells currentTask() and await that no task's code is running,
-  // a user's callback runs in the contexts it was scheduled from, outside
-  // any task (Handle._context), and a task's step in its creator's.
+  // from that task's code); handles do not rely on it: while they run, the
+  // step protocol (core/step.ts) tells currentTask() and await that no
+  // task's code is running, a user's callback runs in the contexts it was
+  // scheduled from, outside any task (Handle._context), and a task's step
+  // in its creator's.
   readonly #turn = (): void => {
     // Entered from setImmediate or from the clock's wake-up: either way, the
     // other is no longer needed, and at most one host callback stays pending.
@@ -213,7 +214,7 @@ export class EventLoop {
   #runBatch(): void {
     const batch = this.#batch!;
     const slow = this._slow;
-    this._inHandle = true;
+    _handlesStart();
     try {
       while (this.#batchIndex < batch.length) {
         const handle = batch[this.#batchIndex]!;
@@ -228,7 +229,7 @@ export class EventLoop {
         }
       }
     } finally {
-      this._inHandle = false;
+      _handlesEnd();
     }
     batch.length = 0;
     this.#spare = batch;
@@ -253,7 +254,7 @@ export class EventLoop {
   _stepEnded(task: object): void {
     if (this.#stepping !== task) return;
     this.#stepping = undefined;
-    if (this.#batch !== undefined && !this._inHandle) this.#runBatch();
+    if (this.#batch !== undefined && !_runningHandles()) this.#runBatch();
   }
 
   readonly #stop = (): void => {

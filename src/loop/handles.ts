@@ -11,7 +11,7 @@
 
 import { AsyncResource } from "node:async_hooks";
 import type { EventLoop } from "./event-loop.js";
-import { _taskStorage } from "../tasks/current-task.js";
+import { _taskStorage } from "../core/step.js";
 
 /**
  * @internal The AsyncLocalStorage contexts of a moment. An AsyncResource

@@ -11,13 +11,10 @@
  * @module
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
+import { _runningTask } from "../core/step.js";
 import type { Task } from "./task.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-
-/** @internal */
-export const _taskStorage = new AsyncLocalStorage<Task<unknown>>();
 
 /**
  * The task whose code is running, or undefined outside any task (in a
@@ -32,9 +29,8 @@ export const _taskStorage = new AsyncLocalStorage<Task<unknown>>();
  */
 export function currentTask(loop?: EventLoop): Task<unknown> | undefined {
   const want = loop ?? getRunningLoop();
-  const task = _taskStorage.getStore();
-  if (task === undefined || task.done() || want._inHandle) return undefined;
-  return task.getLoop() === want ? task : undefined;
+  const task = _runningTask() as Task<unknown> | undefined;
+  return task !== undefined && task.getLoop() === want ? task : undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ import { Future } from "../futures.js";
 import { Handle } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { _taskStorage } from "./current-task.js";
+import { type SteppingTask, _runFirstStep, _stepEnded, _stepStarting, _taskStorage } from "../core/step.js";
 import { Coroutine } from "./coroutine.js";
 import { _callerSite } from "../debug/origin.js";
 import { isThenable } from "../util.js";
@@ -43,7 +43,7 @@ export interface TaskOptions {
  * A Future that runs a coroutine. Create one with {@link createTask}; it
  * starts on a later loop turn, never inside `createTask`.
  */
-export class Task<T = unknown> extends Future<T> {
+export class Task<T = unknown> extends Future<T> implements SteppingTask {
   // While the task is not done: before its first step, a start handle is
   // scheduled; after it, the body's promise is pending, and #waiter (plus
   // #moreWaiters) holds the asyncio-ts awaitables it is awaiting, if any.
@@ -194,7 +194,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     loop._slow?.stepStarted(this as Task<unknown>);
-    loop._stepStarting(this);
+    _stepStarting(this);
     // One context switch per task: the body and its reactions run in the
     // creator's contexts plus the task, so the reactions (shared functions,
     // no closure per task) find the task.
@@ -212,7 +212,7 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       super.setResult(value);
     }
-    this.getLoop()._stepEnded(this);
+    _stepEnded(this);
   }
 
   /** @internal The body threw `err`. */
@@ -224,7 +224,7 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       super.setException(err);
     }
-    this.getLoop()._stepEnded(this);
+    _stepEnded(this);
   }
 
   // The body raised CancelledError: awaiting the task raises that error
@@ -273,18 +273,8 @@ function cancelWaiter(waiter: Future<unknown>, msg: string | undefined): boolean
 }
 
 function runFirstStep(task: Task<unknown>): void {
-  _taskStorage.run(task, firstStep, task);
-}
-
-function firstStep(task: Task<unknown>): void {
   // The body's first step runs inside the start handle: it is task code.
-  const loop = task.getLoop();
-  loop._inHandle = false;
-  try {
-    firstStepBody(task);
-  } finally {
-    loop._inHandle = true;
-  }
+  _runFirstStep(task, firstStepBody, task);
 }
 
 function firstStepBody(task: Task<unknown>): void {
@@ -315,11 +305,11 @@ function firstStepBody(task: Task<unknown>): void {
 }
 
 function onBodyReturn(value: unknown): void {
-  _taskStorage.getStore()!._onReturn(value);
+  (_taskStorage.getStore() as Task<unknown>)._onReturn(value);
 }
 
 function onBodyThrow(err: unknown): void {
-  _taskStorage.getStore()!._onThrow(err);
+  (_taskStorage.getStore() as Task<unknown>)._onThrow(err);
 }
 
 function startTask(task: Task<unknown>): void {
