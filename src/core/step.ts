@@ -24,26 +24,29 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 
-/** @internal What the protocol needs of a loop (EventLoop implements it). */
+// The two interfaces are in the declarations, as EventLoop and Task name
+// them in `implements`; their members are internal, as the classes' are.
+
+/** What the protocol needs of a loop (EventLoop implements it). */
 export interface StepLoop {
-  /** A handle is about to resume `task`: the loop's batch waits for its step. */
+  /** @internal A handle is about to resume `task`: the loop's batch waits for its step. */
   _stepStarting(task: object): void;
-  /** `task` awaits again or finished: its step is over. */
+  /** @internal `task` awaits again or finished: its step is over. */
   _stepEnded(task: object): void;
 }
 
-/** @internal What the protocol needs of a task (Task implements it). */
+/** What the protocol needs of a task (Task implements it). */
 export interface SteppingTask {
   done(): boolean;
   getLoop(): StepLoop;
   toString(): string;
-  /** The task awaits `waitable`; a pending cancel cancels it. */
+  /** @internal The task awaits `waitable`; a pending cancel cancels it. */
   _suspend(waitable: unknown): void;
-  /** `waitable` is done and about to wake the task. */
+  /** @internal `waitable` is done and about to wake the task. */
   _resume(waitable: unknown): void;
-  /** Takes the pending cancel, if any. */
+  /** @internal Takes the pending cancel, if any. */
   _takeMustCancel(): boolean;
-  /** The CancelledError its pending cancel stands for. */
+  /** @internal The CancelledError its pending cancel stands for. */
   _makeCancelledError(): Error;
 }
 
