@@ -11,6 +11,13 @@
 import { inspect } from "node:util";
 
 /**
+ * The options of the error constructors: `{ cause }`. Spelt out rather than
+ * the ES2022 lib's `ErrorOptions`, so the declarations compile for a
+ * project whose target (and so default lib) is ES2020 or ES2021.
+ */
+type CauseOptions = { cause?: unknown };
+
+/**
  * The operation was cancelled: thrown at the `await` of a cancelled task, and
  * by `result()` of a cancelled Future.
  *
@@ -22,7 +29,7 @@ import { inspect } from "node:util";
 export class CancelledError extends Error {
   override readonly name = "CancelledError";
   readonly code = "ERR_ASYNCIO_CANCELLED";
-  constructor(message?: string, options?: ErrorOptions) {
+  constructor(message?: string, options?: CauseOptions) {
     super(message ?? "", options);
   }
 }
@@ -34,7 +41,7 @@ export class CancelledError extends Error {
 export class TimeoutError extends Error {
   override readonly name = "TimeoutError";
   readonly code = "ERR_ASYNCIO_TIMEOUT";
-  constructor(message?: string, options?: ErrorOptions) {
+  constructor(message?: string, options?: CauseOptions) {
     super(message ?? "", options);
   }
 }
@@ -58,7 +65,7 @@ export class RuntimeError extends Error {
 export class KeyboardInterrupt extends Error {
   override readonly name = "KeyboardInterrupt";
   readonly code = "ERR_ASYNCIO_KEYBOARD_INTERRUPT";
-  constructor(message?: string, options?: ErrorOptions) {
+  constructor(message?: string, options?: CauseOptions) {
     super(message ?? "", options);
   }
 }

@@ -174,6 +174,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * The exception it was completed with, or undefined if it has a result.
+   * Typed `unknown`, not `Error | undefined`: JavaScript throws any value, so
+   * a Task whose body throws a string, or `setException(42)`, has that value
+   * as its exception; narrow it with `instanceof Error`.
    *
    * @throws {CancelledError} if it was cancelled.
    * @throws {InvalidStateError} if it is not done yet.
