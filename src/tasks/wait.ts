@@ -32,17 +32,18 @@ export interface WaitOptions {
 
 /**
  * Waits for the Tasks and Futures in `fs`; resolves to `[done, pending]`.
- * Never throws TimeoutError: what is not done by then is in `pending`.
+ * Never throws TimeoutError: what is not done by then is in `pending`. The
+ * Sets hold what was passed, typed as it was: Tasks stay Tasks.
  *
  * @example
  * ```ts
  * const [done, pending] = await wait([t1, t2], { returnWhen: FIRST_COMPLETED });
  * ```
  */
-export function wait<T>(
-  fs: Iterable<Future<T>>,
+export function wait<F extends Future<unknown>>(
+  fs: Iterable<F>,
   options: WaitOptions = {},
-): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
+): Coroutine<[Set<F>, Set<F>]> {
   if (fs === null || typeof fs !== "object" || fs instanceof Future || fs instanceof Coroutine ||
       typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function") {
     throw typeError(`wait() expects an iterable of Tasks and Futures, got ${show(fs)}: put them in an array`);
@@ -60,7 +61,7 @@ export function wait<T>(
   }
   const timeout = options.timeout ?? null;
   if (timeout !== null) checkSeconds(timeout, "wait() timeout");
-  const wait = async (): Promise<[Set<Future<T>>, Set<Future<T>>]> => {
+  const wait = async (): Promise<[Set<F>, Set<F>]> => {
     const loop = getRunningLoop();
     const waiter = new Future<void>({ loop });
     const release = (): void => {
@@ -68,7 +69,7 @@ export function wait<T>(
     };
     const timeoutHandle = timeout === null ? undefined : loop.callLater(timeout, release);
     let counter = set.size;
-    const onCompletion = (f: Future<T>): void => {
+    const onCompletion = (f: Future<unknown>): void => {
       counter--;
       if (counter <= 0 || returnWhen === FIRST_COMPLETED ||
           (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== undefined)) {
@@ -84,8 +85,8 @@ export function wait<T>(
       timeoutHandle?.cancel();
       for (const f of set) f.removeDoneCallback(onCompletion);
     }
-    const done = new Set<Future<T>>();
-    const pending = new Set<Future<T>>();
+    const done = new Set<F>();
+    const pending = new Set<F>();
     for (const f of set) (f.done() ? done : pending).add(f);
     return [done, pending];
   };
