@@ -109,7 +109,7 @@ export interface FutureOptions {
  * console.log(await fut); // 42
  * ```
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown> implements Promise<T> {
   #state: State = PENDING;
   #result: T | undefined;
   #exception: unknown;
@@ -307,9 +307,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.then(undefined, onRejected);
   }
 
-  /** Like Promise.prototype.finally. */
+  /**
+   * Like Promise.prototype.finally, which it is, applied to this Future: it
+   * calls `this.then()` at once, as `await` does.
+   */
   finally(onFinally?: (() => void) | null): Promise<T> {
-    return Promise.resolve(this).finally(onFinally);
+    return Promise.prototype.finally.call(this, onFinally);
+  }
+
+  /**
+   * "Future" (the class's name for a subclass, "Task" for a Task): with
+   * `catch` and `finally`, what makes a Future a `Promise<T>` to TypeScript.
+   */
+  get [Symbol.toStringTag](): string {
+    return this.constructor.name;
   }
 
   /**

@@ -19,7 +19,7 @@ import { _callerSite } from "../debug/origin.js";
  * A call that has not started: `fn(...args)`, run once, when awaited or when
  * a Task runs it.
  */
-export class Coroutine<T = unknown> implements PromiseLike<T> {
+export class Coroutine<T = unknown> implements Promise<T> {
   readonly #fn: (...args: any[]) => T | PromiseLike<T>;
   readonly #args: unknown[];
   #started = false;
@@ -73,6 +73,21 @@ export class Coroutine<T = unknown> implements PromiseLike<T> {
       return Promise.reject(err).then(onFulfilled, onRejected);
     }
     return Promise.resolve(started).then(onFulfilled, onRejected);
+  }
+
+  /** Like Promise.prototype.catch: `then(undefined, onRejected)`, so it runs it as `then()` does. */
+  catch<R = never>(onRejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** Like Promise.prototype.finally, which it is, applied to this Coroutine: it calls `this.then()` at once. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return Promise.prototype.finally.call(this, onFinally);
+  }
+
+  /** "Coroutine": with `catch` and `finally`, what makes a Coroutine a `Promise<T>` to TypeScript. */
+  get [Symbol.toStringTag](): string {
+    return "Coroutine";
   }
 
   toString(): string {
