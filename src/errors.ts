@@ -8,7 +8,7 @@
  * @module
  */
 
-import { inspect } from "node:util";
+import { inspect, types } from "node:util";
 
 /**
  * The options of the error constructors: `{ cause }`. Spelt out rather than
@@ -102,8 +102,14 @@ export function rangeError(message: string, code = "ERR_ASYNCIO_OUT_OF_RANGE"): 
   return err;
 }
 
-/** @internal Shows a value in an error message. */
+/**
+ * @internal Shows a value in an error message. A Promise is "a Promise":
+ * inspect() would print Node's bookkeeping (`Promise { 1,
+ * [Symbol(async_id_symbol)]: 170, ... }` while async hooks are on), and the
+ * state it shows says nothing about what the caller should have passed.
+ */
 export function show(value: unknown): string {
+  if (types.isPromise(value)) return "a Promise";
   return inspect(value, { depth: 1, breakLength: Infinity });
 }
 
