@@ -36,7 +36,9 @@ export class CancelledError extends Error {
 
 /**
  * The deadline passed: from `waitFor`, `timeout`, `asCompleted`. Its `name` is
- * `"TimeoutError"`, like the DOMException that `AbortSignal.timeout()` gives.
+ * `"TimeoutError"`, like the DOMException that `AbortSignal.timeout()` gives;
+ * its message says what ran out and after how long (`waitFor() timed out
+ * after 2 s`), where CPython's is empty.
  */
 export class TimeoutError extends Error {
   override readonly name = "TimeoutError";
@@ -111,6 +113,11 @@ export function rangeError(message: string, code = "ERR_ASYNCIO_OUT_OF_RANGE"): 
 export function show(value: unknown): string {
   if (types.isPromise(value)) return "a Promise";
   return inspect(value, { depth: 1, breakLength: Infinity });
+}
+
+/** @internal Seconds in a message: to the millisecond, without trailing zeros (0.5, 2, 0.001). */
+export function seconds(value: number): string {
+  return String(Math.round(value * 1000) / 1000);
 }
 
 /** @internal Checks a duration in seconds: a number, not NaN; `null` where allowed means none. */

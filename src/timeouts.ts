@@ -13,7 +13,7 @@
  * @module
  */
 
-import { CancelledError, RuntimeError, TimeoutError, checkSeconds, show, typeError } from "./errors.js";
+import { CancelledError, RuntimeError, TimeoutError, checkSeconds, seconds, show, typeError } from "./errors.js";
 import type { TimerHandle, Handle } from "./loop/handles.js";
 import { getRunningLoop } from "./loop/running-loop.js";
 import { Coroutine } from "./tasks/coroutine.js";
@@ -33,10 +33,16 @@ export class Timeout {
   #task: Task<unknown> | undefined;
   #when: number | null;
   #cancelling = 0;
+  readonly #what: string;
+  #entered = 0;
 
-  /** @internal Use timeout() or timeoutAt(). */
-  constructor(when: number | null) {
+  /**
+   * @internal Use timeout() or timeoutAt(). `what` names the caller in the
+   * TimeoutError's message.
+   */
+  constructor(when: number | null, what = "timeout()") {
     this.#when = when;
+    this.#what = what;
   }
 
   /** The deadline, in loop time (`loop.time()`), or null for none. */
@@ -92,6 +98,7 @@ export class Timeout {
     if (task === undefined) throw new RuntimeError("Timeout should be used inside a task: await timeout(...) in code that run() or createTask() started");
     this.#state = "active";
     this.#task = task;
+    this.#entered = task.getLoop().time();
     this.#cancelling = task.cancelling();
     this.reschedule(this.#when);
   }
@@ -102,7 +109,11 @@ export class Timeout {
     if (this.#state === "expiring") {
       this.#state = "expired";
       if (this.#task!.uncancel() <= this.#cancelling && err instanceof CancelledError) {
-        throw new TimeoutError("", { cause: err });
+        // CPython's message is empty; this one says what ran out, and the
+        // time the block had (deadline minus the time it was entered).
+        const verb = this.#what === "waitFor()" ? "timed out" : "expired";
+        const allowed = seconds(Math.max(0, this.#when! - this.#entered));
+        throw new TimeoutError(`${this.#what} ${verb} after ${allowed} s`, { cause: err });
       }
     } else if (this.#state === "active") {
       this.#state = "finished";
@@ -138,7 +149,7 @@ export function timeout<T>(delay: number | null, body: TimeoutBody<T>): Coroutin
   if (delay !== null) checkSeconds(delay, "timeout() delay (or null for no deadline)");
   checkBody(body, "timeout");
   const loop = getRunningLoop();
-  return timeoutAt(delay === null ? null : loop.time() + delay, body);
+  return make(delay === null ? null : loop.time() + delay, body, "timeout()");
 }
 
 /**
@@ -153,7 +164,11 @@ export function timeout<T>(delay: number | null, body: TimeoutBody<T>): Coroutin
 export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Coroutine<Awaited<T>> {
   if (when !== null) checkSeconds(when, "timeoutAt() when (or null for no deadline)");
   checkBody(body, "timeoutAt");
-  const t = new Timeout(when);
+  return make(when, body, "timeoutAt()");
+}
+
+function make<T>(when: number | null, body: TimeoutBody<T>, what: string): Coroutine<Awaited<T>> {
+  const t = new Timeout(when, what);
   const timeout = (): Promise<Awaited<T>> => t._run(body) as Promise<Awaited<T>>;
   return new Coroutine(timeout);
 }

@@ -825,4 +825,36 @@ describe("timeout()", () => {
       assert.equal(now(), 0.01);
     });
   });
+
+  it("the TimeoutError says what expired and after how long the block had run (CPython's message is empty), and keeps its code", async () => {
+    const messages = await runVirtual(async () => {
+      const messages: string[] = [];
+      const record = async (aw: PromiseLike<unknown>): Promise<void> => {
+        const err = await thrown(aw);
+        assert.ok(err instanceof TimeoutError);
+        assert.equal(err.code, "ERR_ASYNCIO_TIMEOUT");
+        assert.ok(err.cause instanceof CancelledError);
+        messages.push(err.message);
+      };
+      await record(timeout(0.5, () => sleep(1)));
+      await record(timeoutAt(getRunningLoop().time() + 2, () => sleep(3)));
+      // Rescheduled: the time it had in the end.
+      await record(
+        timeout(1, async (t) => {
+          t.reschedule(getRunningLoop().time() + 0.25);
+          await sleep(1);
+        }),
+      );
+      await record(timeout(-1, () => sleep(1)));
+      await record(timeout(1 / 3, () => sleep(1)));
+      return messages;
+    });
+    assert.deepEqual(messages, [
+      "timeout() expired after 0.5 s",
+      "timeoutAt() expired after 2 s",
+      "timeout() expired after 0.25 s",
+      "timeout() expired after 0 s",
+      "timeout() expired after 0.333 s",
+    ]);
+  });
 });

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { TimeoutError, checkSeconds, show, typeError } from "../errors.js";
+import { TimeoutError, checkSeconds, seconds, show, typeError } from "../errors.js";
 import { Future } from "../futures.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import type { TimerHandle } from "../loop/handles.js";
@@ -52,12 +52,14 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
   readonly #loop: EventLoop;
   #remaining: number;
   #timer: TimerHandle | undefined;
+  readonly #timeout: number;
 
   /** @internal */
   constructor(futures: Set<Future<T>>, timeout: number | null, loop: EventLoop) {
     this.#todo = futures;
     this.#loop = loop;
     this.#remaining = futures.size;
+    this.#timeout = timeout ?? Infinity;
     for (const fut of futures) fut.addDoneCallback(_internalCallback(this.#onCompletion));
     if (futures.size > 0 && timeout !== null) {
       this.#timer = loop._timer(loop.time() + timeout, () => this.#onTimeout(), undefined);
@@ -86,7 +88,7 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
       this.#getters[i] = undefined as never;
       if (getter.done()) continue; // Its waiter was cancelled.
       if (boxed) (getter as Future<{ fut: Future<T> | undefined }>).setResult({ fut });
-      else copyOutcome(fut, getter as Future<T>);
+      else copyOutcome(fut, getter as Future<T>, this.#timeout);
       return;
     }
     this.#done.push(fut);
@@ -105,7 +107,7 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
     if (taken !== undefined) {
       if (taken.fut !== undefined) return taken.fut;
       const timedOut = new Future<T>({ loop: this.#loop });
-      copyOutcome(undefined, timedOut);
+      copyOutcome(undefined, timedOut, this.#timeout);
       return timedOut;
     }
     const getter = new Future<T>({ loop: this.#loop });
@@ -124,7 +126,7 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
       this.#boxed.push(true);
       fut = (await getter).fut;
     }
-    if (fut === undefined) throw timeoutError();
+    if (fut === undefined) throw timeoutError(this.#timeout);
     return { fut };
   }
 
@@ -192,14 +194,14 @@ function waitForOne<T>(source: AsCompleted<T>): Future<T> {
   return source._nextResult();
 }
 
-function timeoutError(): TimeoutError {
-  return new TimeoutError("asCompleted() timed out before every awaitable was done");
+function timeoutError(timeout: number): TimeoutError {
+  return new TimeoutError(`asCompleted() timed out after ${seconds(Math.max(0, timeout))} s, before every awaitable was done`);
 }
 
 // Completes `getter` as `fut` is (a result, an exception, cancelled), or with
-// TimeoutError for the timeout marker.
-function copyOutcome<T>(fut: Future<T> | undefined, getter: Future<T>): void {
-  if (fut === undefined) getter.setException(timeoutError());
+// TimeoutError (after `timeout` seconds) for the timeout marker.
+function copyOutcome<T>(fut: Future<T> | undefined, getter: Future<T>, timeout: number): void {
+  if (fut === undefined) getter.setException(timeoutError(timeout));
   // As CPython's `f.result()`: a Task's own CancelledError comes out once.
   else if (fut.cancelled()) getter.setException(fut._makeCancelledError());
   else {

@@ -56,12 +56,12 @@ async function waitForImpl(aw: unknown, timeout: number | null): Promise<unknown
     try {
       return fut.result();
     } catch (exc) {
-      if (exc instanceof CancelledError) throw new TimeoutError("", { cause: exc });
+      if (exc instanceof CancelledError) throw new TimeoutError("waitFor() timed out after 0 s", { cause: exc });
       throw exc;
     }
   }
   const deadline = timeout === null ? null : loop.time() + timeout;
-  return new Timeout(deadline)._run(() => awaitInline(aw));
+  return new Timeout(deadline, "waitFor()")._run(() => awaitInline(aw));
 }
 Object.defineProperty(waitForImpl, "name", { value: "waitFor" });
 

@@ -238,6 +238,31 @@ describe("asCompleted()", () => {
     assert.deepEqual(trace, ["got a@0.10", "TimeoutError@0.12", "b.cancelled() -> false@0.12", "await b -> b@0.15"]);
   });
 
+  it("the TimeoutError says asCompleted() timed out and after how long, from either kind of loop", async () => {
+    const messages = await runVirtual(async () => {
+      const messages: string[] = [];
+      const slow = createTask(sleeper(1, "slow"));
+      for (const next of asCompleted([slow], { timeout: 0.25 })) {
+        await next.catch((err: unknown) => {
+          assert.ok(err instanceof TimeoutError);
+          messages.push(err.message);
+        });
+      }
+      try {
+        for await (const t of asCompleted([slow], { timeout: 0.5 })) assert.fail(`got ${String(t)}`);
+      } catch (err) {
+        assert.ok(err instanceof TimeoutError);
+        messages.push(err.message);
+      }
+      await slow;
+      return messages;
+    });
+    assert.deepEqual(messages, [
+      "asCompleted() timed out after 0.25 s, before every awaitable was done",
+      "asCompleted() timed out after 0.5 s, before every awaitable was done",
+    ]);
+  });
+
   it("yields nothing for no awaitables, with either kind of loop, even with a timeout", async () => {
     const trace: string[] = [];
     await runVirtual(async () => {

@@ -503,6 +503,36 @@ describe("waitFor()", () => {
       assert.equal(now(), 0);
     });
   });
+
+  it("the TimeoutError says waitFor() timed out and after how long (CPython's message is empty), a timeout of zero or less included", async () => {
+    const messages = await runVirtual(async () => {
+      const messages: string[] = [];
+      const record = async (aw: PromiseLike<unknown>): Promise<void> => {
+        await assert.rejects(
+          async () => {
+            await aw;
+          },
+          (err: unknown) => {
+            assert.ok(err instanceof TimeoutError);
+            assert.equal(err.code, "ERR_ASYNCIO_TIMEOUT");
+            messages.push(err.message);
+            return true;
+          },
+        );
+      };
+      await record(waitFor(() => sleep(3), 2));
+      await record(waitFor(createTask(() => sleep(1)), 0.25));
+      await record(waitFor(createTask(() => sleep(1)), 0));
+      await record(waitFor(sleep(1), -1));
+      return messages;
+    });
+    assert.deepEqual(messages, [
+      "waitFor() timed out after 2 s",
+      "waitFor() timed out after 0.25 s",
+      "waitFor() timed out after 0 s",
+      "waitFor() timed out after 0 s",
+    ]);
+  });
 });
 
 describe("waitFor() with shield()", () => {
