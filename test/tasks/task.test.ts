@@ -13,7 +13,6 @@ import {
   getRunningLoop,
   sleep,
   wait,
-  type ExceptionContext,
 } from "asyncio-ts";
 import { runVirtual } from "../support/virtual-loop.js";
 import { runAndCollectReports } from "../support/reports.js";

@@ -62,6 +62,7 @@ export const main = run(async () => {
     if (isCancelled(err)) throw err;
     if (err instanceof TimeoutError) {
       const code: string = err.code;
+      void code;
     }
   }
   const error = new TimeoutError("took too long", { cause: new CancelledError() });
