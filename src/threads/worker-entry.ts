@@ -29,6 +29,7 @@
  */
 
 import { createRequire } from "node:module";
+import type * as WorkerThreadsModule from "node:worker_threads";
 import { _nameHelper } from "./free-variables.js";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -70,7 +71,7 @@ interface WorkerSetup {
   readonly IMPORTING: string;
 }
 
-type WorkerThreads = typeof import("node:worker_threads");
+type WorkerThreads = typeof WorkerThreadsModule;
 
 /**
  * The worker's program. Self-contained: it runs from its source in the
@@ -239,7 +240,7 @@ function workerMain(
       entry.fn ??= await load(entry.ref);
       let value = signal ? entry.fn(jobSignal(id), ...args) : entry.fn(...args);
       if (value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function") {
-        value = await value;
+        value = await (value as PromiseLike<unknown>);
       }
       results.push(id, 1, value);
     } catch (err) {

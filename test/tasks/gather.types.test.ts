@@ -3,7 +3,7 @@
 // runs the same calls, so the file also checks the values.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Future, Task, asCompleted, coroutine, createTask, gather, sleep, waitFor } from "asyncio-ts";
+import { Future, type Task, asCompleted, coroutine, createTask, gather, sleep, waitFor } from "asyncio-ts";
 import { runVirtual } from "../support/virtual-loop.js";
 
 /** True only if A and B are the same type (not merely assignable, and not any). */

@@ -7,7 +7,7 @@
  */
 import {
   CancelledError,
-  Future,
+  type Future,
   InvalidStateError,
   Task,
   TimeoutError,
