@@ -3,7 +3,18 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "build/", "node_modules/", "test/consumer/programs/", "bench/python/", "**/*.js", "**/*.mjs", "**/*.cjs"] },
+  {
+    ignores: [
+      "dist/",
+      "build/",
+      "node_modules/",
+      "test/consumer/programs/",
+      "bench/python/",
+      "**/*.js",
+      "**/*.mjs",
+      "**/*.cjs",
+    ],
+  },
   {
     files: ["**/*.ts"],
     languageOptions: {
@@ -16,7 +27,9 @@ export default tseslint.config(
         "error",
         {
           // node:test's it() and describe() return promises that the runner awaits.
-          allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["it", "describe", "test", "suite"] }],
+          allowForKnownSafeCalls: [
+            { from: "package", package: "node:test", name: ["it", "describe", "test", "suite"] },
+          ],
         },
       ],
       "@typescript-eslint/no-misused-promises": "error",

@@ -66,8 +66,12 @@ function asyncioTs(ms: readonly number[]): Promise<number> {
 
 // Raw first: on Node 20 the first AsyncLocalStorage.run turns on promise
 // hooks for the rest of the process, which would slow the raw baseline.
-const rawTimers = await measure("raw promises into a queue + setTimeout", () => rawAsCompleted(delays, timeout).then(() => {}));
-const rawZero = await measure("raw promises into a queue + setImmediate", () => rawAsCompleted(zeros, immediate).then(() => {}));
+const rawTimers = await measure("raw promises into a queue + setTimeout", () =>
+  rawAsCompleted(delays, timeout).then(() => {}),
+);
+const rawZero = await measure("raw promises into a queue + setImmediate", () =>
+  rawAsCompleted(zeros, immediate).then(() => {}),
+);
 const timers = await measure("asyncio-ts asCompleted + sleep(0-10 ms)", () => asyncioTs(delays));
 const zero = await measure("asyncio-ts asCompleted + sleep(0)", () => asyncioTs(zeros));
 

@@ -51,7 +51,16 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { ThreadPoolExecutor, gather, getRunningLoop, run, toThread } from "asyncio-ts";
-import { type Contender, REPEATS, WARMUP, type Sample, freeCores, machine, measureInterleaved, round } from "./harness.js";
+import {
+  type Contender,
+  REPEATS,
+  WARMUP,
+  type Sample,
+  freeCores,
+  machine,
+  measureInterleaved,
+  round,
+} from "./harness.js";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 8);
 const FIB_SMALL = Number(process.env.BENCH_FIB_SMALL ?? 30);
@@ -186,7 +195,14 @@ function burstContender(
  */
 type Row = Sample & { baseline: boolean; ratio: number | null };
 function emitRows(bench: string, rows: Row[], params: object): void {
-  const common = { bench, node: process.version, machine: machine(), date: new Date().toISOString(), metric: "median_ms", params };
+  const common = {
+    bench,
+    node: process.version,
+    machine: machine(),
+    date: new Date().toISOString(),
+    metric: "median_ms",
+    params,
+  };
   for (const { value, ...rest } of rows) console.log(JSON.stringify({ ...common, ...rest, median_ms: value }));
 }
 
@@ -199,7 +215,6 @@ const verdict = (ok: boolean | undefined): string => {
   if (ok === false) missed++;
   return ok === undefined ? "not measured" : ok ? "met" : "MISSED";
 };
-
 
 const threadFigures = (threads: Array<{ before: number; after: number }>) => {
   const timed = threads.slice(-REPEATS);
@@ -339,7 +354,8 @@ if (PARTS.has("small")) await cpuBurst("small", FIB_SMALL);
 if (PARTS.has("large")) await cpuBurst("large", FIB_LARGE, { warmup: Math.min(WARMUP, 1) });
 if (PARTS.has("blocking")) await blocking();
 const freeAfter = await freeCores();
-for (const r of results) emitRows(r.bench, r.rows, { ...r.params, free_cores_before: freeBefore, free_cores_after: freeAfter });
+for (const r of results)
+  emitRows(r.bench, r.rows, { ...r.params, free_cores_before: freeBefore, free_cores_after: freeAfter });
 console.error(
   `# cpu-burst done in ${round((performance.now() - started) / 1000)} s; ${freeAfter ?? "?"} cores free after ` +
     `(targets: warm >= ${TARGET_WARM}x, cold >= ${TARGET_COLD}x, blocking <= ${TARGET_BLOCKING}x one call; ` +

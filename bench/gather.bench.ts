@@ -61,7 +61,8 @@ const asyncioTs = await measure(
 function cpython(): Sample {
   const script = `${root}bench/python/gather.py`;
   const out = spawnSync("python3", [script, String(N), String(WARMUP), String(REPEATS)], { encoding: "utf8" });
-  if (out.status !== 0) return { variant: "CPython asyncio.gather", value: null, error: out.stderr || String(out.error) };
+  if (out.status !== 0)
+    return { variant: "CPython asyncio.gather", value: null, error: out.stderr || String(out.error) };
   const r = JSON.parse(out.stdout) as { python: string; us_per_op: number; runs: number[] };
   return { variant: `CPython ${r.python} asyncio.gather + sleep(0)`, value: r.us_per_op, runs: r.runs, warmup: WARMUP };
 }
@@ -83,12 +84,24 @@ const effectionAll = await measure(
 
 const effectSleep = await measure(
   `Effect ${version("effect")} Effect.all + Effect.sleep(0)`,
-  () => Effect.runPromise(Effect.all(Array.from({ length: N }, () => Effect.sleep(0)), { concurrency: "unbounded" })),
+  () =>
+    Effect.runPromise(
+      Effect.all(
+        Array.from({ length: N }, () => Effect.sleep(0)),
+        { concurrency: "unbounded" },
+      ),
+    ),
   perOp(N),
 );
 const effectYield = await measure(
   `Effect ${version("effect")} Effect.all + Effect.yieldNow`,
-  () => Effect.runPromise(Effect.all(Array.from({ length: N }, () => Effect.yieldNow), { concurrency: "unbounded" })),
+  () =>
+    Effect.runPromise(
+      Effect.all(
+        Array.from({ length: N }, () => Effect.yieldNow),
+        { concurrency: "unbounded" },
+      ),
+    ),
   perOp(N),
 );
 

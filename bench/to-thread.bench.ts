@@ -47,7 +47,17 @@ import { Worker } from "node:worker_threads";
 import { ThreadPoolExecutor, gather, getRunningLoop, run, toThread } from "asyncio-ts";
 import { Piscina } from "piscina";
 import Tinypool from "tinypool";
-import { type Contender, REPEATS, WARMUP, type Sample, emit, freeCores, measureInterleaved, perOp, round } from "./harness.js";
+import {
+  type Contender,
+  REPEATS,
+  WARMUP,
+  type Sample,
+  emit,
+  freeCores,
+  measureInterleaved,
+  perOp,
+  round,
+} from "./harness.js";
 
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 5_000);
 const THROUGHPUT_CALLS = Number(process.env.BENCH_THROUGHPUT_CALLS ?? 20_000);
@@ -138,7 +148,11 @@ function onPool<P>(
  * Opens every variant, runs them interleaved (measureInterleaved), closes
  * them. Every pool is idle while another variant runs.
  */
-async function compare(variants: Variant[], toValue: (ms: number) => number, options?: { warmup?: number; repeats?: number }): Promise<Sample[]> {
+async function compare(
+  variants: Variant[],
+  toValue: (ms: number) => number,
+  options?: { warmup?: number; repeats?: number },
+): Promise<Sample[]> {
   const opened: Array<{ close: () => unknown } | undefined> = [];
   const contenders: Contender[] = [];
   for (const v of variants) {
@@ -240,7 +254,12 @@ class RawPool {
 const piscinaName = `piscina ${version("piscina")}`;
 const tinypoolName = `tinypool ${version("tinypool")}`;
 const openPiscina = (threads: number) => () =>
-  new Piscina<number, number>({ filename: addOneModule, minThreads: threads, maxThreads: threads, idleTimeout: IDLE_SECONDS * 1000 });
+  new Piscina<number, number>({
+    filename: addOneModule,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: IDLE_SECONDS * 1000,
+  });
 const openTinypool = (threads: number) => () =>
   new Tinypool({ filename: addOneModule, minThreads: threads, maxThreads: threads, idleTimeout: IDLE_SECONDS * 1000 });
 
@@ -278,13 +297,37 @@ async function latency(): Promise<void> {
         seq,
         1,
       ),
-      onPool("raw worker_threads postMessage, 1 worker", () => new RawPool(1), (p) => p.close(), (p) => (x) => p.call(x), seq, 1),
-      onPool(`${piscinaName}, maxThreads 1`, openPiscina(1), (p) => p.destroy(), (p) => (x) => p.run(x), seq, 1),
-      onPool(`${tinypoolName}, maxThreads 1`, openTinypool(1), (p) => p.destroy(), (p) => (x) => p.run(x) as Promise<number>, seq, 1),
+      onPool(
+        "raw worker_threads postMessage, 1 worker",
+        () => new RawPool(1),
+        (p) => p.close(),
+        (p) => (x) => p.call(x),
+        seq,
+        1,
+      ),
+      onPool(
+        `${piscinaName}, maxThreads 1`,
+        openPiscina(1),
+        (p) => p.destroy(),
+        (p) => (x) => p.run(x),
+        seq,
+        1,
+      ),
+      onPool(
+        `${tinypoolName}, maxThreads 1`,
+        openTinypool(1),
+        (p) => p.destroy(),
+        (p) => (x) => p.run(x) as Promise<number>,
+        seq,
+        1,
+      ),
     ],
     perOp(n),
   );
-  emit("to-thread-latency", "us_per_op", subject!, [submit!, raw!, piscina!, tinypool!], { calls: n, warm_calls: WARM_CALLS });
+  emit("to-thread-latency", "us_per_op", subject!, [submit!, raw!, piscina!, tinypool!], {
+    calls: n,
+    warm_calls: WARM_CALLS,
+  });
 }
 
 // ---- 2. throughput -------------------------------------------------------------
@@ -321,7 +364,14 @@ async function throughput(): Promise<void> {
         all,
         t,
       ),
-      onPool(`raw worker_threads pipelined, ${t} workers round-robin`, () => new RawPool(t), (p) => p.close(), (p) => (x) => p.call(x), all, t),
+      onPool(
+        `raw worker_threads pipelined, ${t} workers round-robin`,
+        () => new RawPool(t),
+        (p) => p.close(),
+        (p) => (x) => p.call(x),
+        all,
+        t,
+      ),
       onPool(
         `raw worker_threads batched, ${t} workers, one message per worker per burst`,
         () => new RawPool(t),
@@ -330,8 +380,22 @@ async function throughput(): Promise<void> {
         all,
         t,
       ),
-      onPool(`${piscinaName}, maxThreads ${t}`, openPiscina(t), (p) => p.destroy(), (p) => (x) => p.run(x), all, t),
-      onPool(`${tinypoolName}, maxThreads ${t}`, openTinypool(t), (p) => p.destroy(), (p) => (x) => p.run(x) as Promise<number>, all, t),
+      onPool(
+        `${piscinaName}, maxThreads ${t}`,
+        openPiscina(t),
+        (p) => p.destroy(),
+        (p) => (x) => p.run(x),
+        all,
+        t,
+      ),
+      onPool(
+        `${tinypoolName}, maxThreads ${t}`,
+        openTinypool(t),
+        (p) => p.destroy(),
+        (p) => (x) => p.run(x) as Promise<number>,
+        all,
+        t,
+      ),
     ],
     perOp(n),
   );
@@ -352,7 +416,6 @@ function spin(n: number): number {
   for (let i = 0; i < n; i++) x = (x + Math.imul(i, i)) % 1_000_003;
   return x;
 }
-
 
 /** The n for which spin(n) takes about CPU_SECONDS on the main thread, and what it took. */
 function calibrate(): { n: number; callMs: number } {

@@ -43,7 +43,10 @@ const ops = { "to-thread-latency": "call", "to-thread-throughput": "call" };
 
 function unit(metric, bench) {
   const op = ops[bench] ?? "task";
-  return { us_per_op: `µs/${op}`, median_ms: "ms", overhead_ms: "ms overhead", bytes_per_op: `bytes/${op}` }[metric] ?? metric;
+  return (
+    { us_per_op: `µs/${op}`, median_ms: "ms", overhead_ms: "ms overhead", bytes_per_op: `bytes/${op}` }[metric] ??
+    metric
+  );
 }
 
 const titles = {
@@ -68,7 +71,8 @@ const notes = {
     "AsyncLocalStorage.run turns on promise hooks for the whole process, so the raw variants run first). " +
     "CPython runs bench/python/gather.py. Effection: all() of operations that each yield* sleep(0); " +
     "Effect: Effect.all with concurrency unbounded.",
-  sleep: "gather() of sleep() Futures against Promise.all of setTimeout promises; the same seeded whole-millisecond delays.",
+  sleep:
+    "gather() of sleep() Futures against Promise.all of setTimeout promises; the same seeded whole-millisecond delays.",
   "sleep-tasks": "Each sleep in its own task (asyncio-ts) or async function (raw).",
   "as-completed":
     "Every result consumed in completion order. Raw: each promise pushes its result into a queue that one " +
@@ -181,7 +185,9 @@ function renderDoc(rows) {
         const machine = params.cores
           ? ` (${params.cores} cores${free.length ? `; free before/after: ${free.join("/")}` : ""})`
           : "";
-        const list = on.map((r) => `${r.label ?? (r.baseline ? r.variant.split(" ").slice(0, 2).join(" ") : "asyncio-ts")} ${r.speedup}x`);
+        const list = on.map(
+          (r) => `${r.label ?? (r.baseline ? r.variant.split(" ").slice(0, 2).join(" ") : "asyncio-ts")} ${r.speedup}x`,
+        );
         return `Node ${node}${machine}: ${list.join(", ")}`;
       });
       out.push(`Speedup (one after another / in parallel): ${per.join("; ")}.`, "");
@@ -192,7 +198,10 @@ function renderDoc(rows) {
 
 // The issue's targets, judged on Node 24 (the newest Node in the results).
 function targets(rows) {
-  const newest = rows.map((r) => r.node).sort((a, b) => major(a) - major(b)).at(-1);
+  const newest = rows
+    .map((r) => r.node)
+    .sort((a, b) => major(a) - major(b))
+    .at(-1);
   const on = rows.filter((r) => r.node === newest);
   const find = (bench, pred) => on.find((r) => r.bench === bench && pred(r));
   const subject = (bench) => find(bench, (r) => !r.baseline);
@@ -225,9 +234,7 @@ function targets(rows) {
   }
   for (const bench of ["as-completed", "as-completed-sleep0"]) {
     const b = find(bench, (r) => r.baseline);
-    list.push(
-      judge(`${bench}: within 2x of raw`, b?.ratio ? b.ratio <= 2 : undefined, b ? `${b.ratio}x raw` : "–"),
-    );
+    list.push(judge(`${bench}: within 2x of raw`, b?.ratio ? b.ratio <= 2 : undefined, b ? `${b.ratio}x raw` : "–"));
   }
   for (const bench of ["sleep", "sleep-tasks"]) {
     const s = subject(bench);
@@ -242,7 +249,11 @@ function targets(rows) {
   }
   const m = subject("memory");
   list.push(
-    judge("memory: <= 800 bytes heap per pending task", m?.bytes_per_op ? m.bytes_per_op <= 800 : undefined, m ? `${m.bytes_per_op} bytes/task` : "–"),
+    judge(
+      "memory: <= 800 bytes heap per pending task",
+      m?.bytes_per_op ? m.bytes_per_op <= 800 : undefined,
+      m ? `${m.bytes_per_op} bytes/task` : "–",
+    ),
   );
   // Worker threads (issue 3).
   const lat = subject("to-thread-latency");
@@ -254,7 +265,9 @@ function targets(rows) {
       lat?.us_per_op && latRaw?.us_per_op ? lat.us_per_op <= 1.2 * latRaw.us_per_op : undefined,
       lat && latRaw
         ? `${lat.us_per_op} vs ${latRaw.us_per_op} µs/call (${round(lat.us_per_op / latRaw.us_per_op)}x raw)` +
-            (latSubmit?.us_per_op ? `; submit ${latSubmit.us_per_op} µs/call (${round(latSubmit.us_per_op / latRaw.us_per_op)}x raw)` : "")
+            (latSubmit?.us_per_op
+              ? `; submit ${latSubmit.us_per_op} µs/call (${round(latSubmit.us_per_op / latRaw.us_per_op)}x raw)`
+              : "")
         : "–",
     ),
   );
@@ -280,7 +293,9 @@ function targets(rows) {
       typeof cpu?.speedup === "number" && cores ? cpu.speedup >= 0.9 * cores : undefined,
       cpu && cores
         ? `${cpu.speedup}x on ${cores} cores (needs ${round(0.9 * cores)}x)` +
-            (typeof cpu.params.free_cores_before === "number" ? `, ${cpu.params.free_cores_before} of them free before the run` : "") +
+            (typeof cpu.params.free_cores_before === "number"
+              ? `, ${cpu.params.free_cores_before} of them free before the run`
+              : "") +
             (cpyCpu ? `; CPython to_thread ${cpyCpu.speedup}x` : "")
         : "–",
     ),
@@ -291,13 +306,19 @@ function targets(rows) {
     ["cpu-burst-large", "8 x fib(35)"],
   ]) {
     for (const warm of [true, false]) {
-      const rows = on.filter((r) => r.bench === bench && typeof r.label === "string" && r.label.startsWith(warm ? "warm" : "cold"));
+      const rows = on.filter(
+        (r) => r.bench === bench && typeof r.label === "string" && r.label.startsWith(warm ? "warm" : "cold"),
+      );
       const target = rows[0]?.params?.[warm ? "target_warm" : "target_cold"];
       list.push(
         judge(
           `${bench}: ${warm ? "warm" : "cold"} pool >= ${target ?? (warm ? "0.85 x cores" : 1)}x the main thread (${what})`,
           rows.length ? rows.every((r) => r.target_met === true) : undefined,
-          rows.length ? rows.map((r) => `${r.label} ${r.speedup ?? "failed"}x (threads after: ${r.threads_after?.join("/")})`).join("; ") : "–",
+          rows.length
+            ? rows
+                .map((r) => `${r.label} ${r.speedup ?? "failed"}x (threads after: ${r.threads_after?.join("/")})`)
+                .join("; ")
+            : "–",
         ),
       );
     }
@@ -399,4 +420,3 @@ writeFileSync(resultsFile, all.map((row) => JSON.stringify(row)).join("\n") + "\
 writeFileSync(docFile, renderDoc(all));
 console.error(`# wrote ${resultsFile} and ${docFile}`);
 process.exit(failed ? 1 : 0);
-

@@ -30,9 +30,7 @@ const built = readdirSync(dir)
   .map((f) => f.slice(0, -".js".length));
 const seedOrder = [...titles.keys()].filter((name) => built.includes(name));
 const others = built.filter((name) => !titles.has(name)).sort();
-const names = [...seedOrder, ...others].filter(
-  (name) => filter.length === 0 || filter.some((s) => name.includes(s)),
-);
+const names = [...seedOrder, ...others].filter((name) => filter.length === 0 || filter.some((s) => name.includes(s)));
 if (names.length === 0) {
   console.error(`no examples match ${filter.join(" ")}`);
   process.exit(1);

@@ -47,7 +47,8 @@ function parsePorted(source) {
     }
     // The version may also come on a later line of the same comment block.
     let block = list;
-    for (let k = j + 1; COMMENT.test(lines[k] ?? "") && !PORTED.test(lines[k]); k++) block += ` ${COMMENT.exec(lines[k])[1]}`;
+    for (let k = j + 1; COMMENT.test(lines[k] ?? "") && !PORTED.test(lines[k]); k++)
+      block += ` ${COMMENT.exec(lines[k])[1]}`;
     const version = VERSION.exec(block)?.[1] ?? DEFAULT_VERSION;
     const names = dropNotes(list)
       .split(/,|\band\b/)

@@ -70,5 +70,7 @@ for (const { bin, version } of runs) {
   if (result.status !== 0) failed.push(version);
 }
 const ran = runs.map((r) => r.version).join(" and ");
-console.log(`\n# ${failed.length ? `tests failed on Node ${failed.join(" and ")}` : `tests passed on Node ${ran}`}${note ? `; ${note}` : ""}`);
+console.log(
+  `\n# ${failed.length ? `tests failed on Node ${failed.join(" and ")}` : `tests passed on Node ${ran}`}${note ? `; ${note}` : ""}`,
+);
 process.exit(failed.length ? 1 : 0);

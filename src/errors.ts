@@ -82,10 +82,7 @@ export class KeyboardInterrupt extends Error {
  * ```
  */
 export function isCancelled(err: unknown): boolean {
-  return (
-    err instanceof CancelledError ||
-    (err instanceof Error && err.name === "AbortError")
-  );
+  return err instanceof CancelledError || (err instanceof Error && err.name === "AbortError");
 }
 
 type Coded<E> = E & { readonly code: string };
@@ -131,9 +128,7 @@ export function checkSeconds(value: unknown, what: string, { negative = true } =
     throw rangeError(`${what} must be a number of seconds, got NaN: check the arithmetic that computed it`);
   }
   if (!negative && value < 0) {
-    throw rangeError(
-      `${what} must not be negative, got ${value}: pass Math.max(0, seconds), or 0 to yield once`,
-    );
+    throw rangeError(`${what} must not be negative, got ${value}: pass Math.max(0, seconds), or 0 to yield once`);
   }
   return value;
 }

@@ -130,9 +130,7 @@ export class Future<T = unknown> implements Promise<T> {
   constructor(options: FutureOptions = {}) {
     const loop = options.loop ?? _getRunningLoop();
     if (loop === undefined) {
-      throw new RuntimeError(
-        "no running event loop: create Futures inside run(main), or pass { loop }",
-      );
+      throw new RuntimeError("no running event loop: create Futures inside run(main), or pass { loop }");
     }
     this.#loop = loop;
     if (loop.getDebug()) this._source = _callerSite();
@@ -163,9 +161,7 @@ export class Future<T = unknown> implements Promise<T> {
   result(): T {
     if (this.#state === CANCELLED) throw this._makeCancelledError();
     if (this.#state !== FINISHED) {
-      throw new InvalidStateError(
-        "Result is not ready: await it, or check done() before result()",
-      );
+      throw new InvalidStateError("Result is not ready: await it, or check done() before result()");
     }
     this.#retrieved();
     if (this.#hasException) throw this.#exception;
@@ -184,9 +180,7 @@ export class Future<T = unknown> implements Promise<T> {
   exception(): unknown {
     if (this.#state === CANCELLED) throw this._makeCancelledError();
     if (this.#state !== FINISHED) {
-      throw new InvalidStateError(
-        "Exception is not set: await it, or check done() before exception()",
-      );
+      throw new InvalidStateError("Exception is not set: await it, or check done() before exception()");
     }
     this.#retrieved();
     return this.#hasException ? this.#exception : undefined;
@@ -199,7 +193,9 @@ export class Future<T = unknown> implements Promise<T> {
    */
   setResult(result: T): void {
     if (this.#state !== PENDING) {
-      throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this.toString()}: a Future completes once; check done() first`);
+      throw new InvalidStateError(
+        `${STATE_NAMES[this.#state]}: ${this.toString()}: a Future completes once; check done() first`,
+      );
     }
     this.#result = result;
     this.#state = FINISHED;
@@ -213,7 +209,9 @@ export class Future<T = unknown> implements Promise<T> {
    */
   setException(exception: unknown): void {
     if (this.#state !== PENDING) {
-      throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this.toString()}: a Future completes once; check done() first`);
+      throw new InvalidStateError(
+        `${STATE_NAMES[this.#state]}: ${this.toString()}: a Future completes once; check done() first`,
+      );
     }
     this.#exception = exception;
     this.#hasException = true;
@@ -449,7 +447,6 @@ export class Future<T = unknown> implements Promise<T> {
     return this.toString();
   }
 }
-
 
 function runCallback(future: Future<unknown>, cb: Callback): void {
   if (cb instanceof Awaiter) {

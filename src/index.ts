@@ -10,12 +10,7 @@
 export { run, Runner, type RunOptions, type Main } from "./runners.js";
 
 // events.py, base_events.py
-export {
-  EventLoop,
-  type EventLoopOptions,
-  type ExceptionContext,
-  type ExceptionHandler,
-} from "./loop/event-loop.js";
+export { EventLoop, type EventLoopOptions, type ExceptionContext, type ExceptionHandler } from "./loop/event-loop.js";
 export { Handle, TimerHandle } from "./loop/handles.js";
 export { getRunningLoop } from "./loop/running-loop.js";
 export { type Clock, MonotonicClock, VirtualClock } from "./loop/clock.js";
@@ -41,13 +36,7 @@ export {
 export { asCompleted, AsCompleted, type AsCompletedOptions, type DoneFuture } from "./tasks/as-completed.js";
 export { waitFor } from "./tasks/wait-for.js";
 export { shield } from "./tasks/shield.js";
-export {
-  wait,
-  type WaitOptions,
-  FIRST_COMPLETED,
-  FIRST_EXCEPTION,
-  ALL_COMPLETED,
-} from "./tasks/wait.js";
+export { wait, type WaitOptions, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from "./tasks/wait.js";
 
 // threads.py, concurrent.futures
 export { toThread } from "./threads/to-thread.js";

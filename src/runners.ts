@@ -228,9 +228,7 @@ export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<A
   refuseInPoolWorker(main, "run()");
   if (_getRunningLoop() !== undefined) {
     if (isThenable(main)) main.then(undefined, () => {});
-    throw new RuntimeError(
-      "run() cannot be called from a running event loop: await main() there, or createTask(main)",
-    );
+    throw new RuntimeError("run() cannot be called from a running event loop: await main() there, or createTask(main)");
   }
   checkMain(main, "run()");
   const runner = new Runner(options);

@@ -17,7 +17,8 @@ import type { Task } from "./tasks/task.js";
 
 /** @internal Installs the handler for one run; returns a function that removes it. */
 export function _installSigint(mainTask: Task<unknown>, state: { interrupts: number }): (() => void) | undefined {
-  if (!process.getBuiltinModule("node:worker_threads").isMainThread || process.listenerCount("SIGINT") > 0) return undefined;
+  if (!process.getBuiltinModule("node:worker_threads").isMainThread || process.listenerCount("SIGINT") > 0)
+    return undefined;
   const onSigint = (): void => {
     state.interrupts++;
     if (state.interrupts === 1 && !mainTask.done()) {

@@ -53,7 +53,8 @@ export class Timeout {
   /** Moves the deadline (loop time, or null for none). Only while the block runs. */
   reschedule(when: number | null): void {
     if (this.#state !== "active") {
-      if (this.#state === "created") throw new RuntimeError("Timeout has not been entered: reschedule() works inside the block");
+      if (this.#state === "created")
+        throw new RuntimeError("Timeout has not been entered: reschedule() works inside the block");
       throw new RuntimeError(`Cannot change state of ${this.#state} Timeout: reschedule() works inside the block`);
     }
     if (when !== null) checkSeconds(when, "reschedule() when");
@@ -93,9 +94,13 @@ export class Timeout {
   }
 
   #enter(): void {
-    if (this.#state !== "created") throw new RuntimeError("Timeout has already been entered: make a new one with timeout()");
+    if (this.#state !== "created")
+      throw new RuntimeError("Timeout has already been entered: make a new one with timeout()");
     const task = currentTask();
-    if (task === undefined) throw new RuntimeError("Timeout should be used inside a task: await timeout(...) in code that run() or createTask() started");
+    if (task === undefined)
+      throw new RuntimeError(
+        "Timeout should be used inside a task: await timeout(...) in code that run() or createTask() started",
+      );
     this.#state = "active";
     this.#task = task;
     this.#entered = task.getLoop().time();

@@ -36,11 +36,14 @@ describe("Future: state and results", () => {
 
   // Ported from test_futures.py: BaseFutureTests.test_constructor_without_loop (CPython 3.13)
   it("cannot be created outside a running loop: RuntimeError", () => {
-    assert.throws(() => new Future(), (err: unknown) => {
-      assert.ok(err instanceof RuntimeError);
-      assert.match(err.message, /no running event loop/);
-      return true;
-    });
+    assert.throws(
+      () => new Future(),
+      (err: unknown) => {
+        assert.ok(err instanceof RuntimeError);
+        assert.match(err.message, /no running event loop/);
+        return true;
+      },
+    );
   });
 
   // Ported from test_futures.py: BaseFutureTests.test_constructor_use_running_loop (CPython 3.13)
@@ -104,7 +107,10 @@ describe("Future: state and results", () => {
       f.setException(exc);
       assert.equal(f.cancelled(), false);
       assert.equal(f.done(), true);
-      assert.throws(() => f.result(), (err: unknown) => err === exc);
+      assert.throws(
+        () => f.result(),
+        (err: unknown) => err === exc,
+      );
       assert.equal(f.exception(), exc);
       assert.throws(() => f.setResult(0), InvalidStateError);
       assert.throws(() => f.setException(new Error()), InvalidStateError);
@@ -141,7 +147,10 @@ describe("Future: state and results", () => {
         },
         (err: unknown) => err instanceof CancelledError && err.message === "my message",
       );
-      assert.throws(() => f.result(), (err: unknown) => err instanceof CancelledError && err.message === "my message");
+      assert.throws(
+        () => f.result(),
+        (err: unknown) => err instanceof CancelledError && err.message === "my message",
+      );
     });
   });
 

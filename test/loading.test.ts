@@ -26,7 +26,10 @@ console.log(JSON.stringify([afterImport, afterRun, loaded().sort()]));
 
 describe("loading", () => {
   it("neither import nor a run() without threads loads vm or inspector; the first toThread does", async () => {
-    const { stdout } = await exec(process.execPath, ["--input-type=module", "-e", PROGRAM], { cwd: root, timeout: 30_000 });
+    const { stdout } = await exec(process.execPath, ["--input-type=module", "-e", PROGRAM], {
+      cwd: root,
+      timeout: 30_000,
+    });
     assert.deepEqual(JSON.parse(stdout), [[], [], ["inspector", "vm"]]);
   });
 });

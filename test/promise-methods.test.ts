@@ -47,7 +47,11 @@ describe("Future, Task and Coroutine as Promises", () => {
   it("catch() and finally() of a Future, a Task and a Coroutine give what a native Promise's give", async () => {
     await runVirtual(async () => {
       const expected = await outcomes(promiseOf);
-      assert.deepEqual(expected.slice(0, 3), [["resolved", "value"], ["resolved", "value"], ["resolved", "value"]]);
+      assert.deepEqual(expected.slice(0, 3), [
+        ["resolved", "value"],
+        ["resolved", "value"],
+        ["resolved", "value"],
+      ]);
       const future: Make = (outcome) => {
         const fut = new Future<string>();
         if (outcome === "ok") fut.setResult("value");
@@ -70,7 +74,12 @@ describe("Future, Task and Coroutine as Promises", () => {
       const caught = c.catch(() => 0);
       assert.equal(runs, 1);
       assert.equal(await caught, 1);
-      await assert.rejects(body().finally(() => {}).then(() => c.finally(() => {})), /cannot reuse already awaited coroutine/);
+      await assert.rejects(
+        body()
+          .finally(() => {})
+          .then(() => c.finally(() => {})),
+        /cannot reuse already awaited coroutine/,
+      );
     });
   });
 
@@ -89,7 +98,10 @@ describe("Future, Task and Coroutine as Promises", () => {
       const fut = new Spied<number>();
       const caught = fut.catch(() => 0);
       const finished = fut.finally(() => {});
-      assert.deepEqual(calls, [["undefined", "function"], ["function", "function"]]);
+      assert.deepEqual(calls, [
+        ["undefined", "function"],
+        ["function", "function"],
+      ]);
       fut.setResult(1);
       assert.deepEqual([await caught, await finished], [1, 1]);
 

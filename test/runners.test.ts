@@ -111,7 +111,9 @@ function spawnFixture(t: TestContext, name: string, args: string[] = [], options
     clearTimeout(safety);
     clearInterval(watch);
     for (const w of waiters.splice(0)) {
-      w.reject(new Error(`${name} exited before printing ${JSON.stringify(w.line)}\nstdout: ${stdout}\nstderr: ${stderr}`));
+      w.reject(
+        new Error(`${name} exited before printing ${JSON.stringify(w.line)}\nstdout: ${stdout}\nstderr: ${stderr}`),
+      );
     }
     return { code: child.exitCode, signal: child.signalCode, stdout, stderr, maxThreads };
   });
@@ -239,7 +241,10 @@ describe("run()", () => {
     it(`rejects a non-awaitable main (${JSON.stringify(value)}) with TypeError`, async () => {
       await assert.rejects(
         run(value as never),
-        errorWith(TypeError, `run() expects an async function or a Coroutine, got ${shown}: pass the function, run(main)`),
+        errorWith(
+          TypeError,
+          `run() expects an async function or a Coroutine, got ${shown}: pass the function, run(main)`,
+        ),
       );
     });
   }
@@ -538,7 +543,13 @@ describe("run()", () => {
       trace.push("main returns");
     });
     trace.push("run resolved");
-    assert.deepEqual(trace, ["got 1", "main returns", "numbers finally starts", "numbers finally ends", "run resolved"]);
+    assert.deepEqual(trace, [
+      "got 1",
+      "main returns",
+      "numbers finally starts",
+      "numbers finally ends",
+      "run resolved",
+    ]);
     assert.deepEqual(await gen?.next(), { value: undefined, done: true });
   });
 
@@ -676,7 +687,10 @@ describe("run() in a worker thread of the thread pool", () => {
     assert.equal(signal, null, `killed with ${maxThreads} threads: the workers started pools of their own\n${stderr}`);
     assert.match(stderr, /RuntimeError/);
     assert.match(stderr, /ERR_ASYNCIO_POOL_IN_POOL_WORKER/);
-    assert.match(stderr, /submit\(\) was called while a worker thread of asyncio-ts's thread pool imported file:.*pool-at-import\.mjs/);
+    assert.match(
+      stderr,
+      /submit\(\) was called while a worker thread of asyncio-ts's thread pool imported file:.*pool-at-import\.mjs/,
+    );
     assert.match(stderr, /Move the function to a module of its own that starts nothing when imported/);
     assert.equal(stdout, "");
     assert.equal(code, 1);
@@ -709,7 +723,10 @@ describe("run() in a worker thread of the thread pool", () => {
       );
       assert.ok(err instanceof RuntimeError, "asyncio-ts's own errors come back as themselves");
       assert.equal(err.code, "ERR_ASYNCIO_RUN_IN_POOL_WORKER");
-      assert.match(err.message, new RegExp(`^${name === "callsRun" ? "run" : "Runner\\.run"}\\(\\) was called in a worker thread`));
+      assert.match(
+        err.message,
+        new RegExp(`^${name === "callsRun" ? "run" : "Runner\\.run"}\\(\\) was called in a worker thread`),
+      );
     });
   }
 });
@@ -952,7 +969,10 @@ describe("Runner", () => {
     try {
       await assert.rejects(
         runner.run(123 as never),
-        errorWith(TypeError, "Runner.run() expects an async function or a Coroutine, got 123: pass the function, run(main)"),
+        errorWith(
+          TypeError,
+          "Runner.run() expects an async function or a Coroutine, got 123: pass the function, run(main)",
+        ),
       );
     } finally {
       await runner.close();
@@ -1092,7 +1112,9 @@ describe("Runner", () => {
           await runner.run(async () => "inner");
           return "inner run resolved";
         } catch (err) {
-          return err instanceof RuntimeError && err.message === RUNNER_RUN_IN_RUNNING_LOOP ? "RuntimeError" : String(err);
+          return err instanceof RuntimeError && err.message === RUNNER_RUN_IN_RUNNING_LOOP
+            ? "RuntimeError"
+            : String(err);
         }
       });
       assert.equal(result, "RuntimeError");

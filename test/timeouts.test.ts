@@ -714,7 +714,10 @@ describe("timeout()", () => {
       await timeout(0.01, (t) => {
         cm = t;
       });
-      assert.throws(() => cm.reschedule(0.02), (err: unknown) => err instanceof RuntimeError && /finished/.test(err.message));
+      assert.throws(
+        () => cm.reschedule(0.02),
+        (err: unknown) => err instanceof RuntimeError && /finished/.test(err.message),
+      );
     });
   });
 
@@ -728,7 +731,10 @@ describe("timeout()", () => {
           await sleep(1);
         });
       }, TimeoutError);
-      assert.throws(() => cm.reschedule(0.02), (err: unknown) => err instanceof RuntimeError && /expired/.test(err.message));
+      assert.throws(
+        () => cm.reschedule(0.02),
+        (err: unknown) => err instanceof RuntimeError && /expired/.test(err.message),
+      );
     });
   });
 
@@ -739,7 +745,10 @@ describe("timeout()", () => {
         await assert.rejects(async () => {
           await sleep(1);
         }, CancelledError);
-        assert.throws(() => cm.reschedule(0.02), (err: unknown) => err instanceof RuntimeError && /expiring/.test(err.message));
+        assert.throws(
+          () => cm.reschedule(0.02),
+          (err: unknown) => err instanceof RuntimeError && /expiring/.test(err.message),
+        );
       });
       assert.equal(now(), 0.01);
     });
@@ -795,12 +804,20 @@ describe("timeout()", () => {
   it("throws RangeError for a NaN delay or deadline", async () => {
     await runVirtual(async () => {
       let ran = false;
-      assert.throws(() => timeout(NaN, () => {
-        ran = true;
-      }), RangeError);
-      assert.throws(() => timeoutAt(NaN, () => {
-        ran = true;
-      }), RangeError);
+      assert.throws(
+        () =>
+          timeout(NaN, () => {
+            ran = true;
+          }),
+        RangeError,
+      );
+      assert.throws(
+        () =>
+          timeoutAt(NaN, () => {
+            ran = true;
+          }),
+        RangeError,
+      );
       assert.equal(ran, false);
     });
   });

@@ -21,9 +21,12 @@ let ownFolders: string[] | undefined;
 function folders(): string[] {
   if (ownFolders !== undefined) return ownFolders;
   const url = (import.meta as { url?: unknown }).url;
-  if (typeof url !== "string" || !url.startsWith("file:") || !/\/debug\/origin\.[cm]?[jt]s$/.test(url)) return (ownFolders = []);
+  if (typeof url !== "string" || !url.startsWith("file:") || !/\/debug\/origin\.[cm]?[jt]s$/.test(url))
+    return (ownFolders = []);
   const libraryRoot = dirname(dirname(fileURLToPath(url)));
-  ownFolders = [libraryRoot, resolve(libraryRoot, "..", "src"), resolve(libraryRoot, "..", "..", "src")].map((dir) => dir + sep);
+  ownFolders = [libraryRoot, resolve(libraryRoot, "..", "src"), resolve(libraryRoot, "..", "..", "src")].map(
+    (dir) => dir + sep,
+  );
   return ownFolders;
 }
 
@@ -38,6 +41,9 @@ export function _callerSite(limit = 3): string {
     .split("\n")
     .slice(1)
     .map((line) => line.trim())
-    .filter((line) => !folders().some((dir) => line.includes(dir)) && !line.includes("node:internal") && !line.includes("(node:"));
+    .filter(
+      (line) =>
+        !folders().some((dir) => line.includes(dir)) && !line.includes("node:internal") && !line.includes("(node:"),
+    );
   return frames.slice(0, limit).join("\n");
 }

@@ -31,7 +31,12 @@ function next(this: AsyncGenerator, ...args: [] | [unknown]): Promise<IteratorRe
     // Only generators iterated by a task's code: other code in the thread
     // (a test runner, a stream) may use async generators of its own.
     const loop = _getRunningLoop();
-    if (loop !== undefined && _taskStorage.getStore()?.getLoop() === loop && !_runningHandles() && loop._asyncgensOpen) {
+    if (
+      loop !== undefined &&
+      _taskStorage.getStore()?.getLoop() === loop &&
+      !_runningHandles() &&
+      loop._asyncgensOpen
+    ) {
       const gens = loop._asyncgens;
       if (gens.size >= 1024 && (gens.size & (gens.size - 1)) === 0) {
         for (const ref of gens) if (ref.deref() === undefined) gens.delete(ref);

@@ -43,7 +43,6 @@ export interface ExceptionContext {
 /** A custom exception handler: `loop.setExceptionHandler((loop, context) => ...)`. */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 
-
 /** Options of `new EventLoop()`. */
 export interface EventLoopOptions {
   /** Where time comes from; tests pass a VirtualClock. Default: the monotonic clock. */
@@ -81,7 +80,9 @@ export class EventLoop implements StepLoop {
   #asyncgensShutdownCalled = false;
   /** @internal Tasks not yet done, in creation order. */ readonly _tasks = new Set<Task<unknown>>();
   /** @internal */ _taskSeq = 0;
-  /** @internal Async generators first iterated while this loop ran. */ readonly _asyncgens = new Set<WeakRef<AsyncGenerator>>();
+  /** @internal Async generators first iterated while this loop ran. */ readonly _asyncgens = new Set<
+    WeakRef<AsyncGenerator>
+  >();
   /** @internal */ _slow: _SlowStepMonitor | undefined;
   /** Seconds a callback or task step may block the loop before debug mode logs it. */
   slowCallbackDuration = 0.1;
@@ -107,7 +108,11 @@ export class EventLoop implements StepLoop {
         ? new Handle(callback as unknown as (arg: unknown) => void, undefined, this)
         : args.length === 1
           ? new Handle(callback as unknown as (arg: unknown) => void, args[0], this)
-          : new Handle(named(callback, () => callback(...args)), undefined, this);
+          : new Handle(
+              named(callback, () => callback(...args)),
+              undefined,
+              this,
+            );
     handle._context = _captureContext();
     if (this.#debug) handle._source = _callerSite();
     this._schedule(handle);
@@ -458,7 +463,8 @@ export class EventLoop implements StepLoop {
     this.#executorShutdownCalled = true;
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = undefined;
-    if (executor !== undefined) await executor.shutdown({ wait: true, timeout: timeout === null ? null : Math.max(0, timeout) });
+    if (executor !== undefined)
+      await executor.shutdown({ wait: true, timeout: timeout === null ? null : Math.max(0, timeout) });
   }
 
   // ---- errors -------------------------------------------------------------
@@ -572,4 +578,3 @@ function formatValue(value: unknown): string {
   }
   return inspect(value, { depth: 1 });
 }
-

@@ -22,7 +22,13 @@ export interface LoopExecutor {
 export interface ExecutorSupport {
   isExecutor(value: unknown): value is LoopExecutor;
   newDefault(): LoopExecutor;
-  runInExecutor(loop: EventLoop, executor: LoopExecutor | null, fn: unknown, args: unknown[], what: string): Future<unknown>;
+  runInExecutor(
+    loop: EventLoop,
+    executor: LoopExecutor | null,
+    fn: unknown,
+    args: unknown[],
+    what: string,
+  ): Future<unknown>;
 }
 
 let support: ExecutorSupport | undefined;

@@ -14,7 +14,8 @@ import type { EventLoop } from "./event-loop.js";
 
 const KEY = Symbol.for("asyncio-ts.runningLoop");
 type Slot = { loop: EventLoop | undefined };
-const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] as Slot | undefined) ??
+const slot: Slot =
+  ((globalThis as Record<symbol, unknown>)[KEY] as Slot | undefined) ??
   ((globalThis as Record<symbol, unknown>)[KEY] = { loop: undefined } as Slot);
 
 /** @internal The loop that holds this thread, or undefined. */
@@ -49,9 +50,7 @@ export function _releaseThread(loop: EventLoop): void {
 export function getRunningLoop(): EventLoop {
   const loop = slot.loop;
   if (loop === undefined) {
-    throw new RuntimeError(
-      "no running event loop: call this inside run(main), or inside a task that run() started",
-    );
+    throw new RuntimeError("no running event loop: call this inside run(main), or inside a task that run() started");
   }
   return loop;
 }

@@ -195,7 +195,9 @@ function waitForOne<T>(source: AsCompleted<T>): Future<T> {
 }
 
 function timeoutError(timeout: number): TimeoutError {
-  return new TimeoutError(`asCompleted() timed out after ${seconds(Math.max(0, timeout))} s, before every awaitable was done`);
+  return new TimeoutError(
+    `asCompleted() timed out after ${seconds(Math.max(0, timeout))} s, before every awaitable was done`,
+  );
 }
 
 // Completes `getter` as `fut` is (a result, an exception, cancelled), or with

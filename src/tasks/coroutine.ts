@@ -112,8 +112,7 @@ export function coroutine<A extends unknown[], T>(
   if (typeof fn !== "function") {
     throw typeError(`coroutine() expects an async function, got ${show(fn)}`);
   }
-  const make = (...args: A): Coroutine<Awaited<T>> =>
-    new Coroutine(fn as (...args: any[]) => Awaited<T>, args);
+  const make = (...args: A): Coroutine<Awaited<T>> => new Coroutine(fn as (...args: any[]) => Awaited<T>, args);
   Object.defineProperty(make, "name", { value: fn.name });
   return make;
 }

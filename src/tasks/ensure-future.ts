@@ -34,7 +34,10 @@ export type ResultOf<A> = A extends () => infer R ? Awaited<R> : Awaited<A>;
  *
  * @throws {TypeError} for anything that cannot be awaited.
  */
-export function ensureFuture<A extends AwaitableLike<unknown>>(aw: A, options: { loop?: EventLoop } = {}): Future<ResultOf<A>> {
+export function ensureFuture<A extends AwaitableLike<unknown>>(
+  aw: A,
+  options: { loop?: EventLoop } = {},
+): Future<ResultOf<A>> {
   // As CPython: a Future is returned as it is, and needs no running loop.
   if (aw instanceof Future && options.loop === undefined) return aw as Future<ResultOf<A>>;
   if (aw instanceof Future && aw.getLoop() !== options.loop) {

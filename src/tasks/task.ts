@@ -322,7 +322,9 @@ function coroName(body: TaskBody<unknown>): string {
 }
 
 function taskCompletionError(what: string): RuntimeError {
-  return new RuntimeError(`Task does not support ${what} operation: a Task completes when its code returns or throws; use a Future`);
+  return new RuntimeError(
+    `Task does not support ${what} operation: a Task completes when its code returns or throws; use a Future`,
+  );
 }
 
 /**
@@ -350,4 +352,3 @@ export function createTask<T>(coro: TaskBody<T>, options?: TaskOptions): Task<Aw
   }
   return new Task(coro as TaskBody<Awaited<T>>, loop, options);
 }
-

@@ -44,8 +44,13 @@ export function wait<F extends Future<unknown>>(
   fs: Iterable<F>,
   options: WaitOptions = {},
 ): Coroutine<[Set<F>, Set<F>]> {
-  if (fs === null || typeof fs !== "object" || fs instanceof Future || fs instanceof Coroutine ||
-      typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function") {
+  if (
+    fs === null ||
+    typeof fs !== "object" ||
+    fs instanceof Future ||
+    fs instanceof Coroutine ||
+    typeof (fs as Iterable<unknown>)[Symbol.iterator] !== "function"
+  ) {
     throw typeError(`wait() expects an iterable of Tasks and Futures, got ${show(fs)}: put them in an array`);
   }
   const set = new Set(fs);
@@ -57,7 +62,9 @@ export function wait<F extends Future<unknown>>(
   }
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
-    throw rangeError(`Invalid returnWhen value: ${show(returnWhen)}: use FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED`);
+    throw rangeError(
+      `Invalid returnWhen value: ${show(returnWhen)}: use FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED`,
+    );
   }
   const timeout = options.timeout ?? null;
   if (timeout !== null) checkSeconds(timeout, "wait() timeout");
@@ -71,8 +78,11 @@ export function wait<F extends Future<unknown>>(
     let counter = set.size;
     const onCompletion = (f: Future<unknown>): void => {
       counter--;
-      if (counter <= 0 || returnWhen === FIRST_COMPLETED ||
-          (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== undefined)) {
+      if (
+        counter <= 0 ||
+        returnWhen === FIRST_COMPLETED ||
+        (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== undefined)
+      ) {
         timeoutHandle?.cancel();
         release();
       }

@@ -30,7 +30,10 @@ import { type Job, WorkerPool } from "./worker-pool.js";
 
 // asyncio-ts's own errors come back as themselves without registration.
 const errorClasses = new Map<string, Function>(
-  [CancelledError, TimeoutError, InvalidStateError, RuntimeError, KeyboardInterrupt, WorkerError].map((cls) => [cls.name, cls]),
+  [CancelledError, TimeoutError, InvalidStateError, RuntimeError, KeyboardInterrupt, WorkerError].map((cls) => [
+    cls.name,
+    cls,
+  ]),
 );
 
 /**
@@ -150,7 +153,10 @@ export class ThreadPoolExecutor {
    * for await (const square of pool.map((x: number) => x * x, [1, 2, 3])) console.log(square);
    * ```
    */
-  async *map<T, R>(fn: ((item: T) => R) | ModuleFunction<(item: T) => R>, items: Iterable<T>): AsyncGenerator<Awaited<R>> {
+  async *map<T, R>(
+    fn: ((item: T) => R) | ModuleFunction<(item: T) => R>,
+    items: Iterable<T>,
+  ): AsyncGenerator<Awaited<R>> {
     const submitted = [...items].map((item) => this._submit(fn, [item], "map()"));
     try {
       for (const s of submitted) yield (await s.promise) as Awaited<R>;

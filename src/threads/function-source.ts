@@ -42,7 +42,10 @@ export interface ModuleFunction<F extends (...args: any[]) => unknown> {
  * const digest = await toThread(sha256InThread, "hello");
  * ```
  */
-export function moduleFunction<F extends (...args: any[]) => unknown>(url: string | URL, name: string): ModuleFunction<F> {
+export function moduleFunction<F extends (...args: any[]) => unknown>(
+  url: string | URL,
+  name: string,
+): ModuleFunction<F> {
   const href = url instanceof URL ? url.href : String(url);
   if (!/^(file|data|node):/.test(href)) {
     throw typeError(`moduleFunction() expects a module URL such as import.meta.url, got ${show(url)}`);

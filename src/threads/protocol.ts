@@ -167,7 +167,11 @@ export function fromWire(wire: WireThrown, classes: ReadonlyMap<string, Function
   if (w.stack !== undefined) define("stack", w.stack);
   if (err.name !== w.name) define("name", w.name);
   if (w.cause !== undefined) define("cause", fromWire(w.cause, classes));
-  if (w.errors !== undefined) define("errors", w.errors.map((e) => fromWire(e, classes)));
+  if (w.errors !== undefined)
+    define(
+      "errors",
+      w.errors.map((e) => fromWire(e, classes)),
+    );
   Object.assign(err, w.props);
   return err;
 }

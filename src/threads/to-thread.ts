@@ -71,7 +71,10 @@ export function _runInExecutor(
  * const [a, b] = await gather(toThread(fib, 30), toThread(fib, 31)); // two threads at once
  * ```
  */
-export function toThread<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>>;
+export function toThread<F extends Fn>(
+  fn: F | ModuleFunction<F>,
+  ...args: Parameters<F>
+): Future<Awaited<ReturnType<F>>>;
 export function toThread<A extends unknown[], R>(fn: CancellableFunction<A, R>, ...args: A): Future<Awaited<R>>;
 export function toThread(fn: unknown, ...args: unknown[]): Future<unknown> {
   return _runInExecutor(getRunningLoop(), null, fn, args, "toThread()");

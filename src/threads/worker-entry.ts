@@ -167,12 +167,16 @@ function workerMain(
   const registerTsx = async (api: string): Promise<void> => {
     try {
       const mod = await importModule(api);
-      const register = (mod.register ?? (mod.default as Record<string, unknown> | undefined)?.register) as () => unknown;
+      const register = (mod.register ??
+        (mod.default as Record<string, unknown> | undefined)?.register) as () => unknown;
       register();
     } catch (err) {
-      throw new Error(`toThread could not register tsx (${api}) in its worker thread to import TypeScript: ${String((err as Error).message ?? err)}`, {
-        cause: err,
-      });
+      throw new Error(
+        `toThread could not register tsx (${api}) in its worker thread to import TypeScript: ${String((err as Error).message ?? err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   };
 
@@ -189,7 +193,9 @@ function workerMain(
     }
     const exported = mod[ref.name];
     if (typeof exported !== "function") {
-      const error = new TypeError(`${ref.url} has no exported function ${JSON.stringify(ref.name)}: export it, or check the name`);
+      const error = new TypeError(
+        `${ref.url} has no exported function ${JSON.stringify(ref.name)}: export it, or check the name`,
+      );
       Object.defineProperty(error, "code", { value: "ERR_ASYNCIO_NO_EXPORT", enumerable: true });
       throw error;
     }
@@ -212,7 +218,8 @@ function workerMain(
     // loader, or with syntax that type stripping does not remove.
     const code = (err as { code?: unknown } | null)?.code;
     if (ref?.kind === "module" && err instanceof Error && !err.message.includes("toThread")) {
-      const tsx = "run the program with tsx (`tsx main.ts`, or `node --import tsx main.js`), which toThread registers in its worker threads too";
+      const tsx =
+        "run the program with tsx (`tsx main.ts`, or `node --import tsx main.js`), which toThread registers in its worker threads too";
       if (code === "ERR_UNKNOWN_FILE_EXTENSION" && /"\.(?:[cm]?ts|tsx)"/i.test(err.message)) {
         err.message += c.tsx
           ? ": tsx runs this program, but its hooks are not registered in toThread's worker thread (an older tsx? update it); " +
@@ -314,7 +321,9 @@ function workerMain(
       const text =
         typeof chunk === "string"
           ? chunk
-          : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+          : Buffer.from(chunk as Uint8Array).toString(
+              typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8",
+            );
       flush();
       port.postMessage({ t: "out", stream: id, text });
       const cb = typeof encoding === "function" ? encoding : callback;
@@ -359,7 +368,8 @@ function preloads(): string[] {
     const arg = args[i]!;
     const eq = /^(--import|--loader|--experimental-loader|--require|-r)=(.*)$/.exec(arg);
     if (eq) specs.push(eq[2]!);
-    else if (/^(--import|--loader|--experimental-loader|--require|-r)$/.test(arg) && i + 1 < args.length) specs.push(args[++i]!);
+    else if (/^(--import|--loader|--experimental-loader|--require|-r)$/.test(arg) && i + 1 < args.length)
+      specs.push(args[++i]!);
   }
   return specs;
 }
@@ -381,10 +391,15 @@ function findTsx(): { used: boolean; api: string | undefined } {
   for (const base of bases) {
     try {
       const packageJson = createRequire(base).resolve("tsx/package.json");
-      const exported = (JSON.parse(readFileSync(packageJson, "utf8")) as { exports?: Record<string, unknown> }).exports?.["./esm/api"];
+      const exported = (JSON.parse(readFileSync(packageJson, "utf8")) as { exports?: Record<string, unknown> })
+        .exports?.["./esm/api"];
       const conditions = exported as { import?: string | { default?: string } } | string | undefined;
       const file =
-        typeof conditions === "string" ? conditions : typeof conditions?.import === "string" ? conditions.import : conditions?.import?.default;
+        typeof conditions === "string"
+          ? conditions
+          : typeof conditions?.import === "string"
+            ? conditions.import
+            : conditions?.import?.default;
       if (file !== undefined) return { used: true, api: pathToFileURL(resolve(dirname(packageJson), file)).href };
     } catch {
       // Not found from there: try the next place.

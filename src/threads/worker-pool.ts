@@ -662,7 +662,11 @@ export class WorkerPool {
       if (job.state !== "running") return;
       if (i <= doneUpTo) {
         job.state = "done";
-        job.reject(new WorkerError(`the worker thread that ran ${jobName(job)} died before sending its result back`, { cause: w.failure }));
+        job.reject(
+          new WorkerError(`the worker thread that ran ${jobName(job)} died before sending its result back`, {
+            cause: w.failure,
+          }),
+        );
       } else if (job.id === runningId) {
         job.state = "done";
         job.reject(
@@ -711,14 +715,20 @@ function jobName(job: Job): string {
 function exitError(job: Job, code: number, failure: unknown): WorkerError {
   const name = jobName(job);
   if ((failure as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY") {
-    return new WorkerError(`the worker thread running ${name} ran out of memory (resourceLimits): give it more, or use less`, {
-      cause: failure,
-    });
+    return new WorkerError(
+      `the worker thread running ${name} ran out of memory (resourceLimits): give it more, or use less`,
+      {
+        cause: failure,
+      },
+    );
   }
   if (failure !== undefined) {
-    return new WorkerError(`the worker thread running ${name} crashed: ${String((failure as Error).message ?? failure)}`, {
-      cause: failure,
-    });
+    return new WorkerError(
+      `the worker thread running ${name} crashed: ${String((failure as Error).message ?? failure)}`,
+      {
+        cause: failure,
+      },
+    );
   }
   return new WorkerError(
     `the worker thread running ${name} exited with code ${code}: did the function call process.exit()? Return or throw instead`,
@@ -727,7 +737,8 @@ function exitError(job: Job, code: number, failure: unknown): WorkerError {
 
 /** Why a worker thread could not start, and what to do about it. */
 function startError(failure: unknown, code: number | undefined): WorkerError {
-  const detail = failure instanceof Error ? failure.message : failure !== undefined ? String(failure) : `exit code ${code}`;
+  const detail =
+    failure instanceof Error ? failure.message : failure !== undefined ? String(failure) : `exit code ${code}`;
   const errCode = (failure as { code?: string } | undefined)?.code;
   let advice: string;
   if (detail.includes("asyncio-ts's worker program")) {
@@ -737,7 +748,8 @@ function startError(failure: unknown, code: number | undefined): WorkerError {
   if (errCode === "ERR_WORKER_OUT_OF_MEMORY") {
     advice = "resourceLimits leave it too little memory to start: give ThreadPoolExecutor more";
   } else if (errCode === "ERR_WORKER_INVALID_EXEC_ARGV") {
-    advice = "a Node option of this process (process.execArgv) cannot be used in a worker thread: start Node without it";
+    advice =
+      "a Node option of this process (process.execArgv) cannot be used in a worker thread: start Node without it";
   } else {
     advice =
       "check the Node options worker threads inherit (process.execArgv: --import, --require, --loader): a module they preload must load in a worker thread too";

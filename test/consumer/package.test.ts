@@ -16,7 +16,16 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,7 +65,10 @@ async function makeProject(): Promise<Project> {
   mkdirSync(pkg, { recursive: true });
   await exec("tar", ["-xzf", join(dir, filename), "-C", pkg, "--strip-components=1"]);
   const listing = await exec("tar", ["-tzf", join(dir, filename)]);
-  const files = listing.stdout.trim().split("\n").map((f) => f.replace(/^package\//, ""));
+  const files = listing.stdout
+    .trim()
+    .split("\n")
+    .map((f) => f.replace(/^package\//, ""));
   mkdirSync(join(dir, "node_modules", "@types"));
   symlinkSync(join(root, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"), "dir");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
@@ -101,9 +113,16 @@ async function makeProject(): Promise<Project> {
 /** The errors tsc reports for the project's `target`, as "file:line TScode", and its whole output. */
 async function compile(target: string): Promise<{ errors: string[]; output: string }> {
   const { dir } = project;
-  const output = await exec(process.execPath, [tsc, "-p", `tsconfig.${target}.json`, "--pretty", "false"], { cwd: dir, timeout: 60_000 })
-    .then(({ stdout }) => stdout, (err: { stdout?: string }) => err.stdout ?? String(err));
-  const errors = [...output.matchAll(/^(\S.*?)\((\d+),\d+\): error (TS\d+):/gm)].map(([, file, line, code]) => `${file}:${line} ${code}`);
+  const output = await exec(process.execPath, [tsc, "-p", `tsconfig.${target}.json`, "--pretty", "false"], {
+    cwd: dir,
+    timeout: 60_000,
+  }).then(
+    ({ stdout }) => stdout,
+    (err: { stdout?: string }) => err.stdout ?? String(err),
+  );
+  const errors = [...output.matchAll(/^(\S.*?)\((\d+),\d+\): error (TS\d+):/gm)].map(
+    ([, file, line, code]) => `${file}:${line} ${code}`,
+  );
   return { errors: errors.sort(), output };
 }
 
@@ -128,21 +147,36 @@ describe("the packed package in a TypeScript project", () => {
         output,
       );
       assert.ok(project.expected.length >= 5, `too few misuses found: ${project.expected.length}`);
-      assert.deepEqual(errors.filter((e) => e.startsWith("stripped/")), project.expected, output);
+      assert.deepEqual(
+        errors.filter((e) => e.startsWith("stripped/")),
+        project.expected,
+        output,
+      );
     });
   }
 
   it("ships LICENSE, and every source its source maps name", () => {
     const { dir, files } = project;
     assert.ok(files.includes("LICENSE"));
-    assert.match(readFileSync(join(dir, "node_modules", "asyncio-ts", "LICENSE"), "utf8"), /^MIT License\n\nCopyright \(c\) \d{4} asyncio-ts contributors\n/);
+    assert.match(
+      readFileSync(join(dir, "node_modules", "asyncio-ts", "LICENSE"), "utf8"),
+      /^MIT License\n\nCopyright \(c\) \d{4} asyncio-ts contributors\n/,
+    );
     const maps = files.filter((f) => f.endsWith(".map"));
     assert.ok(maps.some((f) => f.endsWith(".js.map")) && maps.some((f) => f.endsWith(".d.ts.map")));
     for (const map of maps) {
-      const { sources } = JSON.parse(readFileSync(join(dir, "node_modules", "asyncio-ts", map), "utf8")) as { sources: string[] };
+      const { sources } = JSON.parse(readFileSync(join(dir, "node_modules", "asyncio-ts", map), "utf8")) as {
+        sources: string[];
+      };
       for (const source of sources) {
-        const path = relative(join(dir, "node_modules", "asyncio-ts"), join(dir, "node_modules", "asyncio-ts", dirname(map), source));
-        assert.ok(files.includes(path) && existsSync(join(dir, "node_modules", "asyncio-ts", path)), `${map} names ${source}, not in the package`);
+        const path = relative(
+          join(dir, "node_modules", "asyncio-ts"),
+          join(dir, "node_modules", "asyncio-ts", dirname(map), source),
+        );
+        assert.ok(
+          files.includes(path) && existsSync(join(dir, "node_modules", "asyncio-ts", path)),
+          `${map} names ${source}, not in the package`,
+        );
       }
     }
   });
@@ -150,7 +184,10 @@ describe("the packed package in a TypeScript project", () => {
   it("loads with require() from CommonJS (Node's require(esm)), without a warning", async () => {
     const { stdout, stderr } = await exec(
       process.execPath,
-      ["-e", "const a = require('asyncio-ts'); a.run(async () => { await a.sleep(0); return typeof a.createTask; }).then(console.log)"],
+      [
+        "-e",
+        "const a = require('asyncio-ts'); a.run(async () => { await a.sleep(0); return typeof a.createTask; }).then(console.log)",
+      ],
       { cwd: project.dir, timeout: 60_000 },
     );
     assert.equal(stderr, "");

@@ -4,15 +4,7 @@
  * delivered in the order of the loop's ready queue.
  */
 import { describe, it } from "node:test";
-import {
-  createTask,
-  currentTask,
-  gather,
-  isCancelled,
-  sleep,
-  type GatheringFuture,
-  type Task,
-} from "asyncio-ts";
+import { createTask, currentTask, gather, isCancelled, sleep, type GatheringFuture, type Task } from "asyncio-ts";
 import { quoted, twin } from "./twin.js";
 
 describe("fidelity: when a cancel is delivered", () => {

@@ -24,7 +24,10 @@ async function check(from: number, to: number, options: GenOptions): Promise<voi
     0,
     `${result.mismatches.length} programs print another trace than CPython 3.13 ` +
       `(seeds ${result.mismatches.map((m) => m.program.seed).join(" ")}):\n\n` +
-      result.mismatches.slice(0, 3).map((m) => describeMismatch(m)).join("\n\n"),
+      result.mismatches
+        .slice(0, 3)
+        .map((m) => describeMismatch(m))
+        .join("\n\n"),
   );
 }
 

@@ -79,7 +79,12 @@ export async function watchdog<T>(work: Promise<T>, seconds: number, onExpiry: (
 }
 
 /** Waits until `done()` holds, polling; fails with `what()` after `seconds` (calling `onExpiry` first). */
-export async function until(done: () => boolean, seconds: number, what: () => string, onExpiry: () => void = () => {}): Promise<void> {
+export async function until(
+  done: () => boolean,
+  seconds: number,
+  what: () => string,
+  onExpiry: () => void = () => {},
+): Promise<void> {
   let stop = false;
   const poll = (async () => {
     while (!done() && !stop) await new Promise((resolve) => setTimeout(resolve, 1));

@@ -210,12 +210,7 @@ describe("asCompleted()", () => {
       trace.push(stamp(`b.cancelled() -> ${b.cancelled()}`));
       trace.push(stamp(`await b -> ${await b}`));
     });
-    assert.deepEqual(trace, [
-      "result a@0.10",
-      "TimeoutError@0.12",
-      "b.cancelled() -> false@0.12",
-      "await b -> b@0.15",
-    ]);
+    assert.deepEqual(trace, ["result a@0.10", "TimeoutError@0.12", "b.cancelled() -> false@0.12", "await b -> b@0.15"]);
   });
 
   it("with for await…of, throws TimeoutError from next() after the timeout; the tasks are not cancelled", async () => {
@@ -360,7 +355,9 @@ describe("asCompleted() (CPython's tests)", () => {
 
   // Ported from test_tasks.py: BaseTaskTests.test_as_completed_same_tasks_in_as_out (CPython 3.13)
   it("for await…of yields the Tasks given as they are, and new Tasks for Coroutines", async () => {
-    const tryAsyncIterator = async (awaitables: Iterable<Coroutine<unknown> | Task<unknown>>): Promise<Set<unknown>> => {
+    const tryAsyncIterator = async (
+      awaitables: Iterable<Coroutine<unknown> | Task<unknown>>,
+    ): Promise<Set<unknown>> => {
       const awaitablesOut = new Set<unknown>();
       for await (const outAw of asCompleted(awaitables)) awaitablesOut.add(outAw);
       return awaitablesOut;
@@ -607,9 +604,21 @@ describe("asCompleted() (CPython's tests)", () => {
     await runVirtual(async () => {
       // Plain iterator
       const fut = new Future<number>();
-      assert.throws(() => asCompleted(fut as never)[Symbol.iterator]().next(), TypeError);
+      assert.throws(
+        () =>
+          asCompleted(fut as never)
+            [Symbol.iterator]()
+            .next(),
+        TypeError,
+      );
       const coro = coroutine(async () => 1)();
-      assert.throws(() => asCompleted(coro as never)[Symbol.iterator]().next(), TypeError);
+      assert.throws(
+        () =>
+          asCompleted(coro as never)
+            [Symbol.iterator]()
+            .next(),
+        TypeError,
+      );
 
       // Async iterator
       const tryAsyncIterator = async (aw: unknown): Promise<void> => {

@@ -36,7 +36,10 @@ import {
 import { runVirtual } from "../support/virtual-loop.js";
 
 /** A deterministic stand-in for Python's `random` (a 32-bit LCG). */
-function seededRandom(seed: number): { uniform: (a: number, b: number) => number; randint: (a: number, b: number) => number } {
+function seededRandom(seed: number): {
+  uniform: (a: number, b: number) => number;
+  randint: (a: number, b: number) => number;
+} {
   let state = seed >>> 0;
   const next = (): number => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;

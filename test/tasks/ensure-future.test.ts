@@ -1,6 +1,16 @@
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { EventLoop, Future, RuntimeError, Task, VirtualClock, coroutine, ensureFuture, sleep, type Coroutine } from "asyncio-ts";
+import {
+  EventLoop,
+  Future,
+  RuntimeError,
+  Task,
+  VirtualClock,
+  coroutine,
+  ensureFuture,
+  sleep,
+  type Coroutine,
+} from "asyncio-ts";
 import { runVirtual } from "../support/virtual-loop.js";
 
 /** A loop that is not running, closed when the test ends (CPython's `asyncio.new_event_loop()`). */
@@ -169,7 +179,10 @@ describe("ensureFuture()", () => {
       () => ensureFuture(f, { loop }),
       (err: unknown) => {
         assert.ok(err instanceof TypeError);
-        assert.match(err.message, /the future belongs to a different loop than the one specified as the loop (argument|option): \S/i);
+        assert.match(
+          err.message,
+          /the future belongs to a different loop than the one specified as the loop (argument|option): \S/i,
+        );
         return true;
       },
     );

@@ -160,21 +160,23 @@ describe("gather()", () => {
     const boom = new Error("boom");
     const children: Task<unknown>[] = [];
     const reports = await runAndCollectReports(async () => {
-      const make = (name: string, delay: number, fail = false) => async () => {
-        children.push(currentTask()!);
-        try {
-          await sleep(delay);
-        } catch (err) {
-          trace.push(stamp(`${name}: ${(err as Error).name}`));
-          throw err;
-        }
-        if (fail) {
-          trace.push(stamp(`${name}: raises`));
-          throw boom;
-        }
-        trace.push(stamp(`${name}: finished`));
-        return name;
-      };
+      const make =
+        (name: string, delay: number, fail = false) =>
+        async () => {
+          children.push(currentTask()!);
+          try {
+            await sleep(delay);
+          } catch (err) {
+            trace.push(stamp(`${name}: ${(err as Error).name}`));
+            throw err;
+          }
+          if (fail) {
+            trace.push(stamp(`${name}: raises`));
+            throw boom;
+          }
+          trace.push(stamp(`${name}: finished`));
+          return name;
+        };
       try {
         await gather(make("a", 0.2), make("b", 0.1, true), make("c", 0.3));
         trace.push("gather resolved");
@@ -348,7 +350,9 @@ describe("gather()", () => {
       trace.push(`main cancelling() -> ${currentTask()!.cancelling()}`);
       // With returnExceptions, the cancelled child's result is a CancelledError.
       const all = await gather(a, b, c, { returnExceptions: true });
-      trace.push(stamp(`returnExceptions: ${all.map((r) => (r instanceof CancelledError ? "CancelledError" : r)).join(",")}`));
+      trace.push(
+        stamp(`returnExceptions: ${all.map((r) => (r instanceof CancelledError ? "CancelledError" : r)).join(",")}`),
+      );
     });
     assert.deepEqual(trace, [
       "a: finished@0.10",

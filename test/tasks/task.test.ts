@@ -230,7 +230,10 @@ describe("Task basics", () => {
     await runVirtual(async () => {
       const notmuch = coroutine(async () => "ko");
       const task = createTask(notmuch());
-      assert.throws(() => task.setResult("ok"), (err: unknown) => err instanceof RuntimeError && /not support setResult/.test(err.message));
+      assert.throws(
+        () => task.setResult("ok"),
+        (err: unknown) => err instanceof RuntimeError && /not support setResult/.test(err.message),
+      );
       assert.throws(
         () => task.setException(new Error()),
         (err: unknown) => err instanceof RuntimeError && /not support setException/.test(err.message),
@@ -399,14 +402,23 @@ describe("Task toString()", () => {
 
       const t = createTask(notmuch(), { name: "TestTask" });
       t.addDoneCallback(Dummy);
-      assert.match(String(t), new RegExp(`^<Task pending name='TestTask' coro=notmuch\\(\\) cb=\\[${cb("Dummy")}\\]>$`));
+      assert.match(
+        String(t),
+        new RegExp(`^<Task pending name='TestTask' coro=notmuch\\(\\) cb=\\[${cb("Dummy")}\\]>$`),
+      );
 
       t.cancel(); // Does not take immediate effect!
-      assert.match(String(t), new RegExp(`^<Task cancelling name='TestTask' coro=notmuch\\(\\) cb=\\[${cb("Dummy")}\\]>$`));
+      assert.match(
+        String(t),
+        new RegExp(`^<Task cancelling name='TestTask' coro=notmuch\\(\\) cb=\\[${cb("Dummy")}\\]>$`),
+      );
 
-      await assert.rejects(async () => {
-        await t;
-      }, (err: unknown) => err instanceof Error && err.name === "CancelledError");
+      await assert.rejects(
+        async () => {
+          await t;
+        },
+        (err: unknown) => err instanceof Error && err.name === "CancelledError",
+      );
       assert.equal(String(t), "<Task cancelled name='TestTask' coro=notmuch()>");
 
       const t2 = createTask(notmuch(), { name: "TestTask" });
@@ -420,7 +432,10 @@ describe("Task toString()", () => {
     await runVirtual(
       async () => {
         const t = createTask(async () => {});
-        assert.match(String(t), /^<Task pending name='Task-\d+' coro=<anonymous>\(\) created at .*task\.test\.[jt]s:\d+(:\d+)?\)?>$/);
+        assert.match(
+          String(t),
+          /^<Task pending name='Task-\d+' coro=<anonymous>\(\) created at .*task\.test\.[jt]s:\d+(:\d+)?\)?>$/,
+        );
         await t;
       },
       { debug: true },

@@ -521,8 +521,18 @@ describe("waitFor()", () => {
         );
       };
       await record(waitFor(() => sleep(3), 2));
-      await record(waitFor(createTask(() => sleep(1)), 0.25));
-      await record(waitFor(createTask(() => sleep(1)), 0));
+      await record(
+        waitFor(
+          createTask(() => sleep(1)),
+          0.25,
+        ),
+      );
+      await record(
+        waitFor(
+          createTask(() => sleep(1)),
+          0,
+        ),
+      );
       await record(waitFor(sleep(1), -1));
       return messages;
     });
@@ -724,7 +734,8 @@ async function scenario(kind: Kind, event: Event): Promise<string[]> {
       if (event === "success" || event === "failure" || event === "cancelled") {
         loop.callLater(0.5, () => {
           settle(event);
-          if (kind === "task") loop.callSoon(cancelW); // in the turn the child task finishes
+          if (kind === "task")
+            loop.callSoon(cancelW); // in the turn the child task finishes
           else cancelW();
         });
       } else if (event === "cancel, timeout") {
@@ -746,7 +757,9 @@ async function scenario(kind: Kind, event: Event): Promise<string[]> {
         await w;
         trace.push(`waiting task returned, cancelling ${w.cancelling()}`);
       } catch (err) {
-        trace.push(`waiting task ${w.cancelled() ? "cancelled" : `threw ${errorName(err)}`}, cancelling ${w.cancelling()}`);
+        trace.push(
+          `waiting task ${w.cancelled() ? "cancelled" : `threw ${errorName(err)}`}, cancelling ${w.cancelling()}`,
+        );
       }
       if (!inline) {
         const fut = child as Future<number>;

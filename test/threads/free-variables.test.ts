@@ -59,30 +59,24 @@ describe("toThread(): which names are captured variables", () => {
   it("sends a function that reads an undeclared name under typeof: a global lookup the worker makes too", async () => {
     await run(async () => {
       await assertSent("node", () => (typeof window === "undefined" ? "node" : "browser"));
-      await assertSent(
-        ["undefined", false, "no document"],
-        () => [
-          typeof Deno,
-          typeof noOneHasThisName === "number",
-          typeof window !== "undefined" && typeof window.document === "object" ? "document" : "no document",
-        ],
-      );
+      await assertSent(["undefined", false, "no document"], () => [
+        typeof Deno,
+        typeof noOneHasThisName === "number",
+        typeof window !== "undefined" && typeof window.document === "object" ? "document" : "no document",
+      ]);
     });
   });
 
   it("sends a function that uses the worker's globals", async () => {
     await run(async () => {
-      await assertSent(
-        [true, "number", 3, { a: [1] }, "function", 2],
-        () => [
-          globalThis.globalThis === globalThis,
-          typeof process.pid,
-          Buffer.from("abc").length,
-          structuredClone({ a: [1] }),
-          typeof console.log,
-          Math.max(1, 2),
-        ],
-      );
+      await assertSent([true, "number", 3, { a: [1] }, "function", 2], () => [
+        globalThis.globalThis === globalThis,
+        typeof process.pid,
+        Buffer.from("abc").length,
+        structuredClone({ a: [1] }),
+        typeof console.log,
+        Math.max(1, 2),
+      ]);
     });
   });
 
@@ -151,10 +145,14 @@ describe("toThread(): which names are captured variables", () => {
     await run(async () => {
       await assertSent(8, (factor: number) => factor * 2, 4);
       await assertSent(11, (LIMIT: number) => LIMIT + 1, 10);
-      await assertSent(8, (x: number) => {
-        const factor = 2;
-        return x * factor;
-      }, 4);
+      await assertSent(
+        8,
+        (x: number) => {
+          const factor = 2;
+          return x * factor;
+        },
+        4,
+      );
       await assertSent(5, (x: number) => ((factor: number) => factor + 1)(x), 4);
       await assertSent(5, () => {
         try {
@@ -163,11 +161,15 @@ describe("toThread(): which names are captured variables", () => {
           return factor;
         }
       });
-      await assertSent(3, (xs: number[]) => {
-        let factor = 0;
-        for (const x of xs) factor += x;
-        return factor;
-      }, [1, 2]);
+      await assertSent(
+        3,
+        (xs: number[]) => {
+          let factor = 0;
+          for (const x of xs) factor += x;
+          return factor;
+        },
+        [1, 2],
+      );
       // Shadowed in an inner block only: the caller's factor is what the return reads.
       assertRefused((x: number) => {
         {
@@ -210,9 +212,13 @@ describe("toThread(): which names are captured variables", () => {
   it("sends a function that calls itself by its own name; refuses an arrow that calls itself through a const", async () => {
     await run(async () => {
       await assertSent(120, factorial, 5);
-      await assertSent(0, function again(n: number): number {
-        return n <= 0 ? 0 : again(n - 1);
-      }, 3);
+      await assertSent(
+        0,
+        function again(n: number): number {
+          return n <= 0 ? 0 : again(n - 1);
+        },
+        3,
+      );
       // The worker compiles the arrow alone: there is no countdown there.
       assertRefused(countdown, "countdown");
     });

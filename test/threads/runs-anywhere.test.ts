@@ -73,16 +73,23 @@ describe("toThread wherever the program runs", () => {
   });
 
   it("works from the TypeScript sources with `node --import tsx`, module exports of .ts files included", async () => {
-    assert.deepEqual(await runJson(process.execPath, ["--import", "tsx", "test/fixtures/from-sources.ts"]), FROM_SOURCES);
+    assert.deepEqual(
+      await runJson(process.execPath, ["--import", "tsx", "test/fixtures/from-sources.ts"]),
+      FROM_SOURCES,
+    );
   });
 
   it("works from the TypeScript sources with the tsx command, module exports of .ts files included", async () => {
     assert.deepEqual(await runJson(process.execPath, [tsxCli, "test/fixtures/from-sources.ts"]), FROM_SOURCES);
   });
 
-  it("works from a .ts program that Node 24 runs by stripping types: a typed function of the file, and an export of a .ts module", { skip: node24Skip }, async () => {
-    assert.deepEqual(await runJson(node24!, ["test/fixtures/type-stripping.ts"]), [16, "hello worker"]);
-  });
+  it(
+    "works from a .ts program that Node 24 runs by stripping types: a typed function of the file, and an export of a .ts module",
+    { skip: node24Skip },
+    async () => {
+      assert.deepEqual(await runJson(node24!, ["test/fixtures/type-stripping.ts"]), [16, "hello worker"]);
+    },
+  );
 
   for (const [format, keepNames] of [
     ["esm", false],

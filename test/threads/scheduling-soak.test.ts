@@ -18,7 +18,17 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
-import { CancelledError, type Future, ThreadPoolExecutor, WorkerError, createTask, gather, getRunningLoop, run, sleep } from "asyncio-ts";
+import {
+  CancelledError,
+  type Future,
+  ThreadPoolExecutor,
+  WorkerError,
+  createTask,
+  gather,
+  getRunningLoop,
+  run,
+  sleep,
+} from "asyncio-ts";
 import {
   FINISHED,
   STARTED,
@@ -91,7 +101,8 @@ function soakSeed(): number {
   const env = process.env.ASYNCIO_TS_SOAK_SEED;
   if (env === undefined || env.trim() === "") return DEFAULT_SOAK_SEED;
   const seed = Number(env);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`ASYNCIO_TS_SOAK_SEED must be a whole number, got ${JSON.stringify(env)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`ASYNCIO_TS_SOAK_SEED must be a whole number, got ${JSON.stringify(env)}`);
   return seed >>> 0;
 }
 
@@ -128,7 +139,13 @@ function plan(seed: number, blockers: boolean): PlannedJob[][] {
     for (let i = 0; i < size && faults < SOAK_FAULTS; i++) {
       const kind: Kind = random() * FAULT_ONE_IN < 1 ? pickFault() : "normal";
       if (kind !== "normal") faults++;
-      batch.push({ n: n++, kind, batch: batches.length, r: Math.floor(random() * 1_000_000), gateIndex: BLOCKING.has(kind) ? gates++ : -1 });
+      batch.push({
+        n: n++,
+        kind,
+        batch: batches.length,
+        r: Math.floor(random() * 1_000_000),
+        gateIndex: BLOCKING.has(kind) ? gates++ : -1,
+      });
     }
     batches.push(batch);
   }
@@ -151,7 +168,10 @@ const exhaustsMemory = (): never => {
   for (;;) hog.push(new Array(1_000_000).fill(1));
 };
 const takesAnything = (_value: unknown): string => "ran with an argument it could not have received";
-const returnsFunction = (n: number): (() => number) => () => n;
+const returnsFunction =
+  (n: number): (() => number) =>
+  () =>
+    n;
 
 /** A normal job's function and argument, chosen by its PRNG number. */
 function normalCall(job: PlannedJob): { fn: (arg: any) => unknown; arg: unknown } {
@@ -167,7 +187,8 @@ function normalCall(job: PlannedJob): { fn: (arg: any) => unknown; arg: unknown 
 
 /** What the caller of a job must see; a description of what went wrong, or undefined. */
 function check(job: PlannedJob, outcome: PromiseSettledResult<unknown>): string | undefined {
-  const got = outcome.status === "fulfilled" ? `the value ${show(outcome.value)}` : `the rejection ${show(outcome.reason)}`;
+  const got =
+    outcome.status === "fulfilled" ? `the value ${show(outcome.value)}` : `the rejection ${show(outcome.reason)}`;
   const err = outcome.status === "rejected" ? (outcome.reason as { message?: unknown; code?: unknown }) : undefined;
   const message = typeof err?.message === "string" ? err.message : "";
   const fail = (expected: string): string => `expected ${expected}, got ${got}`;
@@ -186,7 +207,9 @@ function check(job: PlannedJob, outcome: PromiseSettledResult<unknown>): string 
     case "throwsNumber":
     case "throwsObject": {
       const thrown = thrownValue(job);
-      return outcome.status === "rejected" && isDeepStrictEqual(outcome.reason, thrown) ? undefined : fail(`the thrown ${show(thrown)}`);
+      return outcome.status === "rejected" && isDeepStrictEqual(outcome.reason, thrown)
+        ? undefined
+        : fail(`the thrown ${show(thrown)}`);
     }
     case "exits":
       return outcome.status === "rejected" &&
@@ -196,7 +219,9 @@ function check(job: PlannedJob, outcome: PromiseSettledResult<unknown>): string 
         ? undefined
         : fail(`WorkerError("... exited with code ${exitCode(job)}: did the function call process.exit()? ...")`);
     case "outOfMemory":
-      return outcome.status === "rejected" && outcome.reason instanceof WorkerError && /ran out of memory \(resourceLimits\)/.test(message)
+      return outcome.status === "rejected" &&
+        outcome.reason instanceof WorkerError &&
+        /ran out of memory \(resourceLimits\)/.test(message)
         ? undefined
         : fail('WorkerError("... ran out of memory (resourceLimits) ...")');
     case "functionArgument":
@@ -206,14 +231,20 @@ function check(job: PlannedJob, outcome: PromiseSettledResult<unknown>): string 
         err?.code === "ERR_ASYNCIO_NOT_CLONEABLE" &&
         /^argument 1 of takesAnything cannot be sent to a worker thread/.test(message)
         ? undefined
-        : fail('TypeError("argument 1 of takesAnything cannot be sent to a worker thread ...") with code ERR_ASYNCIO_NOT_CLONEABLE');
+        : fail(
+            'TypeError("argument 1 of takesAnything cannot be sent to a worker thread ...") with code ERR_ASYNCIO_NOT_CLONEABLE',
+          );
     case "functionResult":
-      return outcome.status === "rejected" && outcome.reason instanceof TypeError && /result of the job cannot be sent back/.test(message)
+      return outcome.status === "rejected" &&
+        outcome.reason instanceof TypeError &&
+        /result of the job cannot be sent back/.test(message)
         ? undefined
         : fail('TypeError("the result of the job cannot be sent back ...")');
     case "ignoresCancelTask":
     case "ignoresCancelFuture":
-      return outcome.status === "rejected" && outcome.reason instanceof CancelledError ? undefined : fail("CancelledError");
+      return outcome.status === "rejected" && outcome.reason instanceof CancelledError
+        ? undefined
+        : fail("CancelledError");
   }
 }
 
@@ -358,8 +389,16 @@ async function soak({ seed, blockers }: SoakOptions): Promise<SoakReport> {
 
     // After all that, the pool still serves a batch, and shuts down clean.
     const final = Array.from({ length: FINAL_BATCH }, (_, i) => outcomeOf(loop.runInExecutor(pool, triple, i)));
-    const results = await watchdog(Promise.all(final), WATCHDOG_SECONDS, () => `soak ${replay}: the final batch of normal jobs did not finish`);
-    assert.deepEqual(results, Array.from({ length: FINAL_BATCH }, (_, i) => triple(i)), `soak ${replay}: the final batch's results`);
+    const results = await watchdog(
+      Promise.all(final),
+      WATCHDOG_SECONDS,
+      () => `soak ${replay}: the final batch of normal jobs did not finish`,
+    );
+    assert.deepEqual(
+      results,
+      Array.from({ length: FINAL_BATCH }, (_, i) => triple(i)),
+      `soak ${replay}: the final batch's results`,
+    );
     await watchdog(pool.shutdown(), WATCHDOG_SECONDS, () => `soak ${replay}: shutdown() did not complete`);
     assert.equal(pool.threadCount, 0, `soak ${replay}: worker threads left after shutdown()`);
   } finally {
@@ -372,7 +411,8 @@ async function soak({ seed, blockers }: SoakOptions): Promise<SoakReport> {
   return { jobs: allJobs.length + FINAL_BATCH, batches: batches.length, counts };
 
   function describeStuck(job: PlannedJob): string {
-    if (job.gateIndex >= 0 && Atomics.load(gates, gateSlot(job.gateIndex, STARTED)) !== 1) return `${describeJob(job)}, never started`;
+    if (job.gateIndex >= 0 && Atomics.load(gates, gateSlot(job.gateIndex, STARTED)) !== 1)
+      return `${describeJob(job)}, never started`;
     return describeJob(job);
   }
 

@@ -78,11 +78,14 @@ async function assertBurstPassesBlocker(
   const wrong = settled.flatMap((o, i) =>
     o.status === "fulfilled" && o.value === small(i)
       ? []
-      : [`job ${i}: expected ${small(i)}, got ${o.status === "fulfilled" ? show(o.value) : `the rejection ${show(o.reason)}`}`],
+      : [
+          `job ${i}: expected ${small(i)}, got ${o.status === "fulfilled" ? show(o.value) : `the rejection ${show(o.reason)}`}`,
+        ],
   );
   assert.deepEqual(wrong, [], `${where}: small jobs ended wrongly`);
   assert.equal(Atomics.load(gate, RELEASED), 0);
-  if (blocker !== undefined) assert.equal(blocker.settled(), false, `${where}: the blocking job settled before it was released`);
+  if (blocker !== undefined)
+    assert.equal(blocker.settled(), false, `${where}: the blocking job settled before it was released`);
   // The blocker holds its worker: it started (or starts now) and still waits.
   await until(
     () => Atomics.load(gate, STARTED) === 1,
@@ -94,7 +97,11 @@ async function assertBurstPassesBlocker(
   release(gate);
   if (blocker !== undefined) {
     assert.equal(
-      await watchdog(blocker.promise, WATCHDOG_SECONDS, () => `${where}: the blocking job did not finish once released`),
+      await watchdog(
+        blocker.promise,
+        WATCHDOG_SECONDS,
+        () => `${where}: the blocking job did not finish once released`,
+      ),
       "blocker 0 released",
     );
   }
@@ -160,7 +167,12 @@ describe("a job never waits behind a busy worker while another could run it", ()
         // The job goes on in its worker, its result to be dropped; the next
         // jobs must not wait for it.
         const burst = Array.from({ length: count }, (_, i) => outcomeOf(toThread(small, i)));
-        await assertBurstPassesBlocker(`the default pool (${DEFAULT_MAX_WORKERS} workers), after task.cancel()`, gate, burst, undefined);
+        await assertBurstPassesBlocker(
+          `the default pool (${DEFAULT_MAX_WORKERS} workers), after task.cancel()`,
+          gate,
+          burst,
+          undefined,
+        );
         assert.equal(await toThread(small, 20), 41);
       } finally {
         release(gate);

@@ -148,7 +148,10 @@ describe("toThread()", () => {
     await assert.rejects(
       run(() => toThread(fail, 10)),
       (err: unknown) =>
-        err instanceof QuotaError && err.name === "QuotaError" && err.message === "over 10" && (err as Error & { limit: number }).limit === 10,
+        err instanceof QuotaError &&
+        err.name === "QuotaError" &&
+        err.message === "over 10" &&
+        (err as Error & { limit: number }).limit === 10,
     );
   });
 
@@ -203,14 +206,23 @@ describe("toThread()", () => {
         [class Thing {}, /cannot run a class \(Thing\)/],
         [42, /expects a function, got 42/],
       ] as const) {
-        assert.throws(() => toThread(fn as () => void), (err: unknown) => err instanceof TypeError && pattern.test(err.message));
+        assert.throws(
+          () => toThread(fn as () => void),
+          (err: unknown) => err instanceof TypeError && pattern.test(err.message),
+        );
       }
     });
   });
 
   it("names the argument that cannot be cloned", async () => {
     await assert.rejects(
-      run(() => toThread((_a: number, _b: () => void) => 1, 1, () => {})),
+      run(() =>
+        toThread(
+          (_a: number, _b: () => void) => 1,
+          1,
+          () => {},
+        ),
+      ),
       (err: unknown) =>
         err instanceof TypeError &&
         (err as TypeError & { code: string }).code === "ERR_ASYNCIO_NOT_CLONEABLE" &&
@@ -237,7 +249,10 @@ describe("toThread()", () => {
         return new Promise(() => {});
       });
       const fine = toThread((x: number) => x * 2, 21);
-      await assert.rejects(Promise.resolve(crash), (err: unknown) => err instanceof WorkerError && /crashed: async boom/.test(err.message));
+      await assert.rejects(
+        Promise.resolve(crash),
+        (err: unknown) => err instanceof WorkerError && /crashed: async boom/.test(err.message),
+      );
       assert.equal(await fine, 42);
     });
   });
@@ -352,7 +367,10 @@ describe("toThread()", () => {
   it("refuses new calls after the default executor was shut down, with RuntimeError", async () => {
     await run(async () => {
       await getRunningLoop().shutdownDefaultExecutor();
-      assert.throws(() => toThread(() => 1), (err: unknown) => err instanceof RuntimeError && /shutdown/.test(err.message));
+      assert.throws(
+        () => toThread(() => 1),
+        (err: unknown) => err instanceof RuntimeError && /shutdown/.test(err.message),
+      );
     });
   });
 
@@ -370,7 +388,9 @@ describe("toThread() and the caller's setup", () => {
 
   it("moves an argument marked with transfer() instead of copying it", async () => {
     const bytes = new Uint8Array([1, 2, 3, 4]);
-    const sum = await run(() => toThread((b: Uint8Array) => b.reduce((a, x) => a + x, 0), transfer(bytes, [bytes.buffer])));
+    const sum = await run(() =>
+      toThread((b: Uint8Array) => b.reduce((a, x) => a + x, 0), transfer(bytes, [bytes.buffer])),
+    );
     assert.equal(sum, 10);
     assert.equal(bytes.byteLength, 0); // Moved: detached here.
   });
@@ -381,10 +401,14 @@ describe("toThread() and the caller's setup", () => {
   });
 
   it("gives worker threads the caller's execArgv, so a loader given with --import applies there too", async () => {
-    const { stdout } = await exec(process.execPath, ["--import", "./test/fixtures/preload-mark.mjs", "test/fixtures/exec-argv.mjs"], {
-      cwd: root,
-      timeout: 30_000,
-    });
+    const { stdout } = await exec(
+      process.execPath,
+      ["--import", "./test/fixtures/preload-mark.mjs", "test/fixtures/exec-argv.mjs"],
+      {
+        cwd: root,
+        timeout: 30_000,
+      },
+    );
     assert.equal(stdout.trim(), "true");
   });
 });
@@ -419,14 +443,20 @@ describe("ThreadPoolExecutor", () => {
     Atomics.notify(gate, 0);
     assert.equal(await running, "ran");
     await closing;
-    assert.throws(() => pool.submit(() => 1), (err: unknown) => err instanceof RuntimeError && /after shutdown/.test(err.message));
+    assert.throws(
+      () => pool.submit(() => 1),
+      (err: unknown) => err instanceof RuntimeError && /after shutdown/.test(err.message),
+    );
   });
 
   it("runs a burst of many small calls, more than the workers, each once and with its own result", async () => {
     const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
     pools.push(pool);
     const results = await Promise.all(Array.from({ length: 500 }, (_, i) => pool.submit((x: number) => x * 2, i)));
-    assert.deepEqual(results, Array.from({ length: 500 }, (_, i) => i * 2));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 500 }, (_, i) => i * 2),
+    );
   });
 
   it("when a worker dies, the calls queued behind its job go to a new worker, not lost", async () => {
@@ -453,8 +483,14 @@ describe("ThreadPoolExecutor", () => {
       pool.submit((x: number) => x + 1, 3),
     ];
     const outcomes = await Promise.allSettled(calls);
-    assert.deepEqual(outcomes.map((o) => o.status), ["fulfilled", "fulfilled", "rejected", "fulfilled"]);
-    assert.deepEqual([0, 1, 3].map((i) => (outcomes[i] as PromiseFulfilledResult<number>).value), [1, 2, 4]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ["fulfilled", "fulfilled", "rejected", "fulfilled"],
+    );
+    assert.deepEqual(
+      [0, 1, 3].map((i) => (outcomes[i] as PromiseFulfilledResult<number>).value),
+      [1, 2, 4],
+    );
     const hog = outcomes[2] as PromiseRejectedResult;
     assert.ok(hog.reason instanceof WorkerError && /ran out of memory/.test(hog.reason.message));
   });
@@ -482,7 +518,10 @@ describe("ThreadPoolExecutor", () => {
       for (;;);
     }, started);
     while (Atomics.load(started, 0) === 0) await new Promise((r) => setTimeout(r, 1));
-    const outcome = assert.rejects(stuck, (err: unknown) => err instanceof WorkerError && /terminated at shutdown/.test(err.message));
+    const outcome = assert.rejects(
+      stuck,
+      (err: unknown) => err instanceof WorkerError && /terminated at shutdown/.test(err.message),
+    );
     const warnings: string[] = [];
     const warn = console.warn;
     console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
@@ -511,7 +550,8 @@ describe("ThreadPoolExecutor", () => {
       }, started);
       const outcome = stuck.then(
         () => "returned",
-        (err: unknown) => (err instanceof WorkerError && /terminated at shutdown/.test(err.message) ? "terminated" : String(err)),
+        (err: unknown) =>
+          err instanceof WorkerError && /terminated at shutdown/.test(err.message) ? "terminated" : String(err),
       );
       while (Atomics.load(started, 0) === 0) await sleep(0.001);
       const warn = console.warn;

@@ -21,9 +21,18 @@ const fixtures = join(root, "test", "fixtures");
 type Coded = Error & { code?: string };
 
 /** How test/fixtures/module-function-outcome.mjs ended, run by Node `bin` with `options`. */
-async function outcome(bin: string, options: string[], file: string, name: string, arg: string): Promise<{ name?: string; code?: string; message?: string; value?: unknown }> {
+async function outcome(
+  bin: string,
+  options: string[],
+  file: string,
+  name: string,
+  arg: string,
+): Promise<{ name?: string; code?: string; message?: string; value?: unknown }> {
   const url = pathToFileURL(join(fixtures, file)).href;
-  const { stdout } = await exec(bin, [...options, "test/fixtures/module-function-outcome.mjs", url, name, arg], { cwd: root, timeout: 30_000 });
+  const { stdout } = await exec(bin, [...options, "test/fixtures/module-function-outcome.mjs", url, name, arg], {
+    cwd: root,
+    timeout: 30_000,
+  });
   return JSON.parse(stdout.trim().split("\n").at(-1)!);
 }
 
@@ -37,7 +46,10 @@ describe("errors of the worker thread about its input", () => {
     const err = (bad as PromiseRejectedResult).reason as Coded;
     assert.ok(err instanceof TypeError);
     assert.equal(err.code, "ERR_ASYNCIO_NOT_CLONEABLE");
-    assert.match(err.message, /^the result of the job cannot be sent back from the worker thread: .*; return plain data/);
+    assert.match(
+      err.message,
+      /^the result of the job cannot be sent back from the worker thread: .*; return plain data/,
+    );
     assert.deepEqual(good, { status: "fulfilled", value: 2 });
   });
 
@@ -48,17 +60,22 @@ describe("errors of the worker thread about its input", () => {
       (err: Coded) =>
         err instanceof TypeError &&
         err.code === "ERR_ASYNCIO_NO_EXPORT" &&
-        /thread-functions\.js has no exported function "noSuchFunction": export it, or check the name$/.test(err.message),
+        /thread-functions\.js has no exported function "noSuchFunction": export it, or check the name$/.test(
+          err.message,
+        ),
     );
   });
 
   it("a module that does not exist fails with Node's ERR_MODULE_NOT_FOUND, naming it and the library's folder it was imported from", async () => {
     const missing = moduleFunction(pathToFileURL(join(fixtures, "no-such-module.js")), "f");
-    await assert.rejects(run(() => toThread(missing)), (err: Coded) => {
-      assert.equal(err.code, "ERR_MODULE_NOT_FOUND");
-      assert.match(err.message, /^Cannot find module '.*no-such-module\.js' imported from \S+asyncio-ts-worker\.js$/);
-      return true;
-    });
+    await assert.rejects(
+      run(() => toThread(missing)),
+      (err: Coded) => {
+        assert.equal(err.code, "ERR_MODULE_NOT_FOUND");
+        assert.match(err.message, /^Cannot find module '.*no-such-module\.js' imported from \S+asyncio-ts-worker\.js$/);
+        return true;
+      },
+    );
   });
 
   it("a TypeScript module the worker's Node cannot import fails with its ERR_UNKNOWN_FILE_EXTENSION and says what to do", async () => {
@@ -74,9 +91,16 @@ describe("errors of the worker thread about its input", () => {
     assert.match(out.message!, /compile the module to JavaScript/);
   });
 
-  it("a TypeScript module with syntax Node 24's type stripping cannot remove says to use erasable syntax or tsx", { skip: node24Skip }, async () => {
-    const out = await outcome(node24!, [], "tsx-only-functions.ts", "weigh", "7");
-    assert.equal(out.code, "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX", JSON.stringify(out));
-    assert.match(out.message!, /use erasable syntax \(no enum, namespace or parameter properties\), or run the program with tsx/);
-  });
+  it(
+    "a TypeScript module with syntax Node 24's type stripping cannot remove says to use erasable syntax or tsx",
+    { skip: node24Skip },
+    async () => {
+      const out = await outcome(node24!, [], "tsx-only-functions.ts", "weigh", "7");
+      assert.equal(out.code, "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX", JSON.stringify(out));
+      assert.match(
+        out.message!,
+        /use erasable syntax \(no enum, namespace or parameter properties\), or run the program with tsx/,
+      );
+    },
+  );
 });

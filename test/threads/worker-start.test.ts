@@ -59,19 +59,23 @@ describe("a worker thread that cannot start", () => {
     // reports it instead of aborting the process (it does at 2 MB).
     const pool = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 4 } });
     t.after(() => pool.shutdown());
-    const first = await pool.submit(() => 1).then(
-      () => assert.fail("the call should fail"),
-      (err: unknown) => err,
-    );
+    const first = await pool
+      .submit(() => 1)
+      .then(
+        () => assert.fail("the call should fail"),
+        (err: unknown) => err,
+      );
     assert.ok(first instanceof WorkerError);
     assert.match(first.message, /^a worker thread could not start \(.*memory/);
     assert.match(first.message, /resourceLimits/);
     assert.equal(pool.threadCount, 0);
     // Within the back-off: the same error, and no worker started for it.
-    const second = await pool.submit(() => 2).then(
-      () => assert.fail("the call should fail"),
-      (err: unknown) => err,
-    );
+    const second = await pool
+      .submit(() => 2)
+      .then(
+        () => assert.fail("the call should fail"),
+        (err: unknown) => err,
+      );
     assert.equal(second, first);
     assert.equal(pool.threadCount, 0);
   });

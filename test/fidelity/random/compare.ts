@@ -32,7 +32,10 @@ export function pythonTraces(programs: readonly Program[]): Promise<Trace[]> {
         reject(new Error(`interp.py exited with ${code} (PYENV_VERSION=3.13.0 python3):\n${stderr}`));
         return;
       }
-      const traces = stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Trace);
+      const traces = stdout
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Trace);
       if (traces.length !== programs.length) {
         reject(new Error(`interp.py answered ${traces.length} of ${programs.length} programs:\n${stderr}`));
         return;
@@ -118,21 +121,57 @@ export function programText(program: Program): string {
   const emit = (stmts: readonly Stmt[], indent: string): void => {
     for (const s of stmts) {
       switch (s.op) {
-        case "sleep": out.push(`${indent}sleep ${s.k}`); break;
-        case "spawn": out.push(`${indent}t${s.p} = create_task(p${s.p}())`); break;
-        case "await": out.push(`${indent}await ${s.v}`); break;
-        case "cancel": out.push(`${indent}${s.v}.cancel(${s.msg === null ? "" : `'${s.msg}'`})`); break;
-        case "uncancel": case "cancelling": out.push(`${indent}${s.v}.${s.op}()`); break;
-        case "state": out.push(`${indent}print state of ${s.v}`); break;
-        case "gather": out.push(`${indent}${s.g} = gather(${s.items.map(tg).join(", ")}${s.rx ? ", return_exceptions=True" : ""}); await ${s.g}`); break;
-        case "waitFor": out.push(`${indent}await wait_for(${tg(s.target)}, ${secs(s.k)})`); break;
-        case "timeout": out.push(`${indent}async with timeout(${secs(s.k)}):`); emit(s.body, indent + "    "); break;
-        case "shield": out.push(`${indent}await shield(${tg(s.target)})`); break;
-        case "wait": out.push(`${indent}await wait({${s.vs.join(", ")}}, timeout=${secs(s.k)}, return_when=${s.when})`); break;
-        case "future": out.push(`${indent}${s.f} = create_future(); ${s.after === null ? "call_soon" : `call_later(${s.after}`}, settle ${s.f} with ${JSON.stringify(s.outcome)})`); break;
-        case "setFut": out.push(`${indent}settle ${s.f} with ${JSON.stringify(s.outcome)}`); break;
-        case "doneCb": out.push(`${indent}${s.v}.add_done_callback(print state)`); break;
-        case "raise": out.push(`${indent}raise ValueError('${s.msg}')`); break;
+        case "sleep":
+          out.push(`${indent}sleep ${s.k}`);
+          break;
+        case "spawn":
+          out.push(`${indent}t${s.p} = create_task(p${s.p}())`);
+          break;
+        case "await":
+          out.push(`${indent}await ${s.v}`);
+          break;
+        case "cancel":
+          out.push(`${indent}${s.v}.cancel(${s.msg === null ? "" : `'${s.msg}'`})`);
+          break;
+        case "uncancel":
+        case "cancelling":
+          out.push(`${indent}${s.v}.${s.op}()`);
+          break;
+        case "state":
+          out.push(`${indent}print state of ${s.v}`);
+          break;
+        case "gather":
+          out.push(
+            `${indent}${s.g} = gather(${s.items.map(tg).join(", ")}${s.rx ? ", return_exceptions=True" : ""}); await ${s.g}`,
+          );
+          break;
+        case "waitFor":
+          out.push(`${indent}await wait_for(${tg(s.target)}, ${secs(s.k)})`);
+          break;
+        case "timeout":
+          out.push(`${indent}async with timeout(${secs(s.k)}):`);
+          emit(s.body, indent + "    ");
+          break;
+        case "shield":
+          out.push(`${indent}await shield(${tg(s.target)})`);
+          break;
+        case "wait":
+          out.push(`${indent}await wait({${s.vs.join(", ")}}, timeout=${secs(s.k)}, return_when=${s.when})`);
+          break;
+        case "future":
+          out.push(
+            `${indent}${s.f} = create_future(); ${s.after === null ? "call_soon" : `call_later(${s.after}`}, settle ${s.f} with ${JSON.stringify(s.outcome)})`,
+          );
+          break;
+        case "setFut":
+          out.push(`${indent}settle ${s.f} with ${JSON.stringify(s.outcome)}`);
+          break;
+        case "doneCb":
+          out.push(`${indent}${s.v}.add_done_callback(print state)`);
+          break;
+        case "raise":
+          out.push(`${indent}raise ValueError('${s.msg}')`);
+          break;
         case "try":
           out.push(`${indent}try:`);
           emit(s.body, indent + "    ");
@@ -152,9 +191,13 @@ export function programText(program: Program): string {
   const visit = (stmts: readonly Stmt[]): void => {
     for (const s of stmts) {
       const called: (number | undefined)[] =
-        s.op === "spawn" ? [s.p] :
-        s.op === "gather" ? s.items.map((t) => ("p" in t ? t.p : undefined)) :
-        s.op === "waitFor" || s.op === "shield" ? ["p" in s.target ? s.target.p : undefined] : [];
+        s.op === "spawn"
+          ? [s.p]
+          : s.op === "gather"
+            ? s.items.map((t) => ("p" in t ? t.p : undefined))
+            : s.op === "waitFor" || s.op === "shield"
+              ? ["p" in s.target ? s.target.p : undefined]
+              : [];
       for (const p of called) {
         if (p !== undefined && !reached.has(p)) {
           reached.add(p);

@@ -244,7 +244,13 @@ export function generate(seed: number, options: GenOptions = {}): Program {
         return {
           op: "try",
           body: block(owner, depth + 1, rng.int(1, 3)),
-          onCancel: rng.pick<CancelMode>(["none", "print-reraise", "print-reraise", "print-swallow", "uncancel-swallow"]),
+          onCancel: rng.pick<CancelMode>([
+            "none",
+            "print-reraise",
+            "print-reraise",
+            "print-swallow",
+            "uncancel-swallow",
+          ]),
           onError: rng.pick<ErrorMode>(["none", "print-reraise", "print-swallow", "print-swallow"]),
           fin: rng.chance(0.3) ? (nest && rng.chance(0.5) ? block(owner, depth + 1, rng.int(1, 2)) : []) : null,
         };
@@ -257,10 +263,13 @@ export function generate(seed: number, options: GenOptions = {}): Program {
     const later = spawned.filter((j) => j > owner).map((j) => `t${j}`);
     const tasks = ["t0", ...spawned.map((j) => `t${j}`)];
     const choices =
-      ref === "wait-on" ? [...later, ...futures] :
-      ref === "task" ? tasks :
-      ref === "future" ? futures :
-      [...tasks, ...gathers, ...futures];
+      ref === "wait-on"
+        ? [...later, ...futures]
+        : ref === "task"
+          ? tasks
+          : ref === "future"
+            ? futures
+            : [...tasks, ...gathers, ...futures];
     set(choices.length === 0 ? undefined : rng.pick(choices));
   }
   return { seed, tick, procs };

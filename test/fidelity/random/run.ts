@@ -46,8 +46,11 @@ for (const m of result.mismatches) {
   if (args.full) console.log(`full CPython trace:\n${m.python.join("\n")}\nfull asyncio-ts trace:\n${m.ts.join("\n")}`);
   if (args.shrink) {
     const small = await shrink(m);
-    console.log(`\n--- seed ${m.program.seed} shrunk to ${size(small.program)} statements:\n${describeMismatch(small)}`);
-    if (args.full) console.log(`full CPython trace:\n${small.python.join("\n")}\nfull asyncio-ts trace:\n${small.ts.join("\n")}`);
+    console.log(
+      `\n--- seed ${m.program.seed} shrunk to ${size(small.program)} statements:\n${describeMismatch(small)}`,
+    );
+    if (args.full)
+      console.log(`full CPython trace:\n${small.python.join("\n")}\nfull asyncio-ts trace:\n${small.ts.join("\n")}`);
   }
 }
 const seconds = ((performance.now() - started) / 1000).toFixed(1);

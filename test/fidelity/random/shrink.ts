@@ -52,7 +52,11 @@ export function simplifications(program: Program): Program[] {
           out.push(c);
         });
       }
-      if ((s.op === "sleep" || s.op === "waitFor" || s.op === "timeout" || s.op === "wait") && s.k !== null && s.k > 0) {
+      if (
+        (s.op === "sleep" || s.op === "waitFor" || s.op === "timeout" || s.op === "wait") &&
+        s.k !== null &&
+        s.k > 0
+      ) {
         const c = clone(program);
         (get(c)[i] as { k: number }).k = Math.max(0, Math.ceil(s.k) - 1);
         out.push(c);
@@ -85,7 +89,11 @@ export async function shrink(m: Mismatch, log: (s: string) => void = () => {}): 
 export function size(program: Program): number {
   const count = (stmts: readonly Stmt[]): number =>
     stmts.reduce(
-      (n, s) => n + 1 + (s.op === "try" || s.op === "timeout" ? count(s.body) : 0) + (s.op === "try" && s.fin !== null ? count(s.fin) : 0),
+      (n, s) =>
+        n +
+        1 +
+        (s.op === "try" || s.op === "timeout" ? count(s.body) : 0) +
+        (s.op === "try" && s.fin !== null ? count(s.fin) : 0),
       0,
     );
   return program.procs.reduce((n, p) => n + count(p.body), 0);
