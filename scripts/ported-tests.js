@@ -112,5 +112,14 @@ const end = "<!-- ported:end -->";
 const i = doc.indexOf(start);
 const j = doc.indexOf(end);
 if (i < 0 || j < 0) throw new Error(`${docPath} lacks the ${start} / ${end} markers`);
-writeFileSync(docPath, `${doc.slice(0, i + start.length)}\n\n${lines.join("\n")}\n${doc.slice(j)}`);
+const updated = `${doc.slice(0, i + start.length)}\n\n${lines.join("\n")}\n${doc.slice(j)}`;
+// --check (the test command): fail, instead of writing, when the list is out of date.
+if (process.argv.includes("--check")) {
+  if (updated !== doc) {
+    console.error(`docs/ported-tests.md is out of date: run node scripts/ported-tests.js and commit it`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+writeFileSync(docPath, updated);
 console.log(`${[...byModule.values()].reduce((n, t) => n + t.size, 0)} ported tests listed in docs/ported-tests.md`);
