@@ -416,14 +416,15 @@ export class Future<T = unknown> implements Promise<T> {
   }
 
   #scheduleOne(callback: Callback): void {
-    const handle = new Handle(runCallback, this, this.#loop);
+    const handle = Handle._new(runCallback, this, this.#loop);
     handle._arg2 = callback;
     this.#loop._schedule(handle);
   }
 
   /** @internal Used by toString(); Task overrides the name and adds its own fields. */
   // Port of CPython 3.13 Lib/asyncio/base_futures.py `_future_repr_info`.
-  protected _reprInfo(): string[] {
+  /** @internal Used by toString(); Task overrides the name and adds its own fields. */
+  _reprInfo(): string[] {
     const info: string[] = [STATE_NAMES[this.#state]];
     if (this.#state === FINISHED) {
       if (this.#hasException) info.push(`exception=${formatException(this.#exception)}`);

@@ -83,7 +83,7 @@ export class Runner {
     }
     this.#lazyInit();
     const loop = this.#loop!;
-    const task = new Task(main as TaskBody<Awaited<T>>, loop);
+    const task = new Task(main as TaskBody<Awaited<T>>, { loop });
     const interrupts = { interrupts: 0 };
     const removeSigint = _installSigint(task as Task<unknown>, interrupts);
     this.#running = true;
@@ -142,7 +142,7 @@ export class Runner {
 }
 
 function task<T>(loop: EventLoop, fn: () => Promise<T>): Task<T> {
-  return new Task(fn, loop);
+  return new Task(fn, { loop });
 }
 
 // Port of CPython 3.13 Lib/asyncio/runners.py `_cancel_all_tasks`.

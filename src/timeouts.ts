@@ -36,13 +36,15 @@ export class Timeout {
   readonly #what: string;
   #entered = 0;
 
-  /**
-   * @internal Use timeout() or timeoutAt(). `what` names the caller in the
-   * TimeoutError's message.
-   */
-  constructor(when: number | null, what = "timeout()") {
+  /** timeout(), timeoutAt() and waitFor() make it, and run the block in it. */
+  protected constructor(when: number | null, what: string) {
     this.#when = when;
     this.#what = what;
+  }
+
+  /** @internal `what` names the caller in the TimeoutError's message. */
+  static _new(when: number | null, what: string): Timeout {
+    return new Timeout(when, what);
   }
 
   /** The deadline, in loop time (`loop.time()`), or null for none. */
@@ -173,7 +175,7 @@ export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Corouti
 }
 
 function make<T>(when: number | null, body: TimeoutBody<T>, what: string): Coroutine<Awaited<T>> {
-  const t = new Timeout(when, what);
+  const t = Timeout._new(when, what);
   const timeout = (): Promise<Awaited<T>> => t._run(body) as Promise<Awaited<T>>;
   return new Coroutine(timeout);
 }

@@ -105,10 +105,10 @@ export class EventLoop implements StepLoop {
     this.#checkCallback(callback, "callSoon");
     const handle =
       args.length === 0
-        ? new Handle(callback as unknown as (arg: unknown) => void, undefined, this)
+        ? Handle._new(callback as unknown as (arg: unknown) => void, undefined, this)
         : args.length === 1
-          ? new Handle(callback as unknown as (arg: unknown) => void, args[0], this)
-          : new Handle(
+          ? Handle._new(callback as unknown as (arg: unknown) => void, args[0], this)
+          : Handle._new(
               named(callback, () => callback(...args)),
               undefined,
               this,
@@ -139,7 +139,7 @@ export class EventLoop implements StepLoop {
 
   /** @internal callSoon without argument checks, for the library's own callbacks. */
   _soon(callback: (arg: any) => void, arg?: unknown): void {
-    this._schedule(new Handle(callback, arg, this));
+    this._schedule(Handle._new(callback, arg, this));
   }
 
   /** @internal */
@@ -153,7 +153,7 @@ export class EventLoop implements StepLoop {
 
   /** @internal */
   _timer(when: number, callback: (arg: any) => void, arg: unknown): TimerHandle {
-    const handle = new TimerHandle(when, callback, arg, this, ++this.#timerSeq);
+    const handle = TimerHandle._newTimer(when, callback, arg, this, ++this.#timerSeq);
     this.#timers.push(handle);
     // Arm the clock only when the loop is idle: a virtual clock jumps ahead
     // when its wake-up fires. A turn in progress arms it when it ends.

@@ -51,11 +51,16 @@ export class Handle {
   /** @internal A user's callback runs in the contexts it was scheduled from, outside any task. */
   _context: _Context | undefined = undefined;
 
-  /** @internal */
-  constructor(callback: (arg: any, arg2: any) => void, arg: unknown, loop: EventLoop) {
+  /** Handles are made by the loop: `callSoon()`, `callLater()`, `callAt()`. */
+  protected constructor(callback: (arg: any, arg2: any) => void, arg: unknown, loop: EventLoop) {
     this._callback = callback;
     this._arg = arg;
     this._loop = loop;
+  }
+
+  /** @internal */
+  static _new(callback: (arg: any, arg2: any) => void, arg: unknown, loop: EventLoop): Handle {
+    return new Handle(callback, arg, loop);
   }
 
   /** Stops the callback from running, if it has not run yet. */
@@ -103,11 +108,22 @@ export class TimerHandle extends Handle {
   /** @internal Tie-breaker: equal deadlines run in scheduling order. */ readonly _seq: number;
   /** @internal The deadline; a plain field, read by the timer heap's comparisons. */ readonly _when: number;
 
-  /** @internal */
-  constructor(when: number, callback: (arg: any) => void, arg: unknown, loop: EventLoop, seq: number) {
+  /** Timer handles are made by the loop: `callLater()`, `callAt()`. */
+  protected constructor(when: number, callback: (arg: any) => void, arg: unknown, loop: EventLoop, seq: number) {
     super(callback, arg, loop);
     this._when = when;
     this._seq = seq;
+  }
+
+  /** @internal */
+  static _newTimer(
+    when: number,
+    callback: (arg: any) => void,
+    arg: unknown,
+    loop: EventLoop,
+    seq: number,
+  ): TimerHandle {
+    return new TimerHandle(when, callback, arg, loop, seq);
   }
 
   /** The loop time, in seconds, at which the callback is due. */

@@ -57,7 +57,7 @@ export function _toFuture(aw: unknown, loop: EventLoop, what: string): Future<un
     return aw;
   }
   if (aw instanceof Coroutine || typeof aw === "function") {
-    return new Task(aw as Coroutine<unknown>, loop);
+    return new Task(aw as Coroutine<unknown>, { loop });
   }
   if (isThenable(aw)) {
     const fut = new Future<unknown>({ loop });

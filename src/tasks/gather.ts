@@ -41,10 +41,15 @@ export class GatheringFuture<T> extends Future<T> {
   readonly #children: Future<unknown>[];
   /** @internal */ _cancelRequested = false;
 
-  /** @internal */
-  constructor(children: Future<unknown>[], loop: EventLoop) {
+  /** gather() makes it. */
+  protected constructor(children: Future<unknown>[], loop: EventLoop) {
     super({ loop });
     this.#children = children;
+  }
+
+  /** @internal */
+  static _new(children: Future<unknown>[], loop: EventLoop): GatheringFuture<unknown[]> {
+    return new GatheringFuture<unknown[]>(children, loop);
   }
 
   /** Cancels the children not done yet; false if gather is done or no child could be cancelled. */
@@ -97,7 +102,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   const first = args.find((arg): arg is Future<unknown> => arg instanceof Future);
   const loop = first !== undefined ? first.getLoop() : getRunningLoop();
   if (args.length === 0) {
-    const outer = new GatheringFuture<unknown[]>([], loop);
+    const outer = GatheringFuture._new([], loop);
     outer.setResult([]);
     return outer;
   }
@@ -149,7 +154,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     if (fut.done()) doneFuts.push(fut);
     else fut.addDoneCallback(onChildDone);
   }
-  outer = new GatheringFuture(children, loop);
+  outer = GatheringFuture._new(children, loop);
   // As CPython 3.12+: children done already are counted now, so when all
   // are done, gather is done before it returns.
   for (const fut of doneFuts) onChildDone(fut);

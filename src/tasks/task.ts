@@ -60,15 +60,23 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   // the contextvars context into the task in the same way.
   #context: AsyncResource | undefined;
 
-  /** @internal Use createTask(). */
-  constructor(body: TaskBody<T>, loop: EventLoop, options: TaskOptions = {}) {
-    super({ loop });
+  /**
+   * A Task that runs `body` on `options.loop` (default: the running loop),
+   * as CPython's `asyncio.Task(coro, loop=...)`. Most code calls
+   * {@link createTask}.
+   *
+   * @throws {TypeError} for a body that is not an async function, a Coroutine or a Future.
+   * @throws {RuntimeError} with no loop given and none running, or a closed loop.
+   */
+  constructor(body: TaskBody<T>, options: TaskOptions & { loop?: EventLoop } = {}) {
+    super({ loop: checkedLoop(body, options.loop, "new Task()") });
+    const loop = this.getLoop();
     loop._checkOpen("createTask()");
     this.#body = body;
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
     if (loop.getDebug()) this._source = _callerSite();
     this.#context = new AsyncResource("asyncio-ts.Task");
-    const start = new Handle(startTask, this, loop);
+    const start = Handle._new(startTask, this, loop);
     start._step = true;
     loop._schedule(start);
     // Registered once scheduled, as CPython 3.13: a task whose scheduling
@@ -258,7 +266,8 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   }
 
   // Port of CPython 3.13 Lib/asyncio/base_tasks.py `_task_repr_info`.
-  protected override _reprInfo(): string[] {
+  /** @internal */
+  override _reprInfo(): string[] {
     const info = super._reprInfo();
     if (this.#numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
     info.splice(1, 0, `name=${show(this.getName())}`, `coro=${coroName(this.#body)}`);
@@ -340,15 +349,23 @@ function taskCompletionError(what: string): RuntimeError {
  * console.log(await task); // 42
  * ```
  */
-export function createTask<T>(coro: TaskBody<T>, options?: TaskOptions): Task<Awaited<T>> {
-  const loop = getRunningLoop();
-  if (typeof coro !== "function" && !(coro instanceof Coroutine) && !(coro instanceof Future)) {
+export function createTask<T>(coro: TaskBody<T>, options: TaskOptions = {}): Task<Awaited<T>> {
+  const loop = checkedLoop(coro, undefined, "createTask()");
+  return new Task(coro as TaskBody<Awaited<T>>, { ...options, loop });
+}
+
+// The loop a new task runs on, once its body is one a Task can run.
+function checkedLoop(body: unknown, loop: EventLoop | undefined, what: string): EventLoop {
+  const target = loop ?? getRunningLoop();
+  if (typeof body !== "function" && !(body instanceof Coroutine) && !(body instanceof Future)) {
+    const call = what === "new Task()" ? "new Task(fn)" : "createTask(fn)";
+    const wrong = what === "new Task()" ? "new Task(fn())" : "createTask(fn())";
     throw typeError(
-      `createTask() expects an async function, a Coroutine or an asyncio-ts Future, got ${show(coro)}: ` +
-        (isThenable(coro)
-          ? "a promise is already running and cannot become a Task; pass the function instead (createTask(fn), not createTask(fn()))"
+      `${what} expects an async function, a Coroutine or an asyncio-ts Future, got ${show(body)}: ` +
+        (isThenable(body)
+          ? `a promise is already running and cannot become a Task; pass the function instead (${call}, not ${wrong})`
           : "pass the function itself"),
     );
   }
-  return new Task(coro as TaskBody<Awaited<T>>, loop, options);
+  return target;
 }

@@ -61,7 +61,7 @@ async function waitForImpl(aw: unknown, timeout: number | null): Promise<unknown
     }
   }
   const deadline = timeout === null ? null : loop.time() + timeout;
-  return new Timeout(deadline, "waitFor()")._run(() => awaitInline(aw));
+  return Timeout._new(deadline, "waitFor()")._run(() => awaitInline(aw));
 }
 Object.defineProperty(waitForImpl, "name", { value: "waitFor" });
 
