@@ -27,7 +27,7 @@ import { _internalCallback } from "./internal-callback.js";
 import { type StepLoop, _handlesEnd, _handlesStart, _runningHandles } from "../core/step.js";
 import type { Task } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
-import { _SlowStepMonitor } from "../debug/slow-callback.js";
+import { _SlowStepMonitor } from "./slow-callback.js";
 
 /** What went wrong, passed to the loop's exception handler (as in asyncio). */
 export interface ExceptionContext {

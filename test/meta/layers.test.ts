@@ -6,7 +6,7 @@
  *    (debug/origin.ts);
  * 1. the loop (loop/);
  * 2. Future and Task (futures.ts, unretrieved.ts, tasks/task.ts,
- *    tasks/coroutine.ts, tasks/current-task.ts, debug/);
+ *    tasks/coroutine.ts, tasks/current-task.ts);
  * 3. the combinators (the rest of tasks/, timeouts.ts);
  * 4. threads (threads/);
  * 5. runners (runners.ts, signals.ts, index.ts).
@@ -26,7 +26,7 @@ const src = fileURLToPath(new URL("../../../src", import.meta.url));
 const LAYERS: [number, RegExp][] = [
   [0, /^(errors|util|core\/step|debug\/origin)\.ts$/],
   [1, /^loop\//],
-  [2, /^(futures|unretrieved|tasks\/(task|coroutine|current-task)|debug\/.*)\.ts$/],
+  [2, /^(futures|unretrieved|tasks\/(task|coroutine|current-task))\.ts$/],
   [3, /^(tasks\/.*|timeouts)\.ts$/],
   [4, /^threads\//],
   [5, /^(runners|signals|index)\.ts$/],
@@ -34,10 +34,10 @@ const LAYERS: [number, RegExp][] = [
 
 const KNOWN = new Set([
   // loop.createFuture() makes a Future; runUntilComplete, runInExecutor and
-  // the exception handler's context name Future and Task in their types.
+  // the exception handler's context name Future and Task in their types;
+  // runInExecutor's overloads and get/setDefaultExecutor name threads types.
   "loop/event-loop.ts -> futures.ts",
   "loop/event-loop.ts -> tasks/task.ts",
-  "loop/event-loop.ts -> debug/slow-callback.ts",
   "loop/event-loop.ts -> threads/executor.ts",
   "loop/event-loop.ts -> threads/function-source.ts",
   "loop/executors.ts -> futures.ts",

@@ -13,14 +13,19 @@
  * @module
  */
 
-import type { EventLoop } from "../loop/event-loop.js";
-import type { Handle } from "../loop/handles.js";
-import type { Task } from "../tasks/task.js";
+import type { EventLoop } from "./event-loop.js";
+import type { Handle } from "./handles.js";
+
+/** What the monitor needs of a task: its repr, and where it was created. */
+interface TimedTask {
+  toString(): string;
+  readonly _source?: string | undefined;
+}
 
 /** @internal */
 export class _SlowStepMonitor {
   readonly #loop: EventLoop;
-  #task: Task<unknown> | undefined;
+  #task: TimedTask | undefined;
   #start = 0;
   #sweep: NodeJS.Immediate | undefined;
 
@@ -42,14 +47,14 @@ export class _SlowStepMonitor {
   }
 
   /** A task starts running (its first step, or resumed after an await). */
-  stepStarted(task: Task<unknown>): void {
+  stepStarted(task: TimedTask): void {
     this.#end();
     this.#task = task;
     this.#start = this.#loop._now();
   }
 
   /** The task awaits again, or finished. */
-  stepEnded(task: Task<unknown>): void {
+  stepEnded(task: TimedTask): void {
     if (this.#task === task) this.#end();
   }
 
