@@ -87,18 +87,23 @@ export function isCancelled(err: unknown): boolean {
 
 type Coded<E> = E & { readonly code: string };
 
+/**
+ * @internal Gives `err` a stable `code`: an own, enumerable property, so it
+ * also survives the trip back from a worker thread.
+ */
+export function withCode<E extends Error>(err: E, code: string): Coded<E> {
+  Object.defineProperty(err, "code", { value: code, enumerable: true });
+  return err as Coded<E>;
+}
+
 /** @internal A TypeError with a code, for bad arguments. */
 export function typeError(message: string, code = "ERR_ASYNCIO_INVALID_ARG_TYPE"): Coded<TypeError> {
-  const err = new TypeError(message) as Coded<TypeError>;
-  Object.defineProperty(err, "code", { value: code, enumerable: true });
-  return err;
+  return withCode(new TypeError(message), code);
 }
 
 /** @internal A RangeError with a code, for bad numeric arguments. */
 export function rangeError(message: string, code = "ERR_ASYNCIO_OUT_OF_RANGE"): Coded<RangeError> {
-  const err = new RangeError(message) as Coded<RangeError>;
-  Object.defineProperty(err, "code", { value: code, enumerable: true });
-  return err;
+  return withCode(new RangeError(message), code);
 }
 
 /**

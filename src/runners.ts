@@ -10,7 +10,7 @@
  * @module
  */
 
-import { CancelledError, KeyboardInterrupt, RuntimeError, show, typeError } from "./errors.js";
+import { CancelledError, KeyboardInterrupt, RuntimeError, show, typeError, withCode } from "./errors.js";
 import { EventLoop } from "./loop/event-loop.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./loop/running-loop.js";
 import { _exitWith130IfUncaught, _installSigint } from "./signals.js";
@@ -20,7 +20,7 @@ import { isThenable } from "./util.js";
 import type { Future } from "./futures.js";
 import { gather } from "./tasks/gather.js";
 import { _reportUnretrieved } from "./unretrieved.js";
-import { POOL_WORKER } from "./threads/protocol.js";
+import { _inPoolWorker } from "./threads/protocol.js";
 import { _installThreadSupport } from "./threads/to-thread.js";
 
 /** Seconds run() waits for the thread pool's jobs at the end (CPython's constants.THREAD_JOIN_TIMEOUT). */
@@ -177,8 +177,7 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
  * which any copy of asyncio-ts loaded in the worker sees.
  */
 function refuseInPoolWorker(main: unknown, what: string): void {
-  const { isMainThread, workerData } = process.getBuiltinModule("node:worker_threads");
-  if (isMainThread || (workerData as Record<string, unknown> | null | undefined)?.[POOL_WORKER] !== true) return;
+  if (!_inPoolWorker()) return;
   if (isThenable(main)) main.then(undefined, () => {});
   const err = new RuntimeError(
     `${what} was called in a worker thread of asyncio-ts's thread pool, where it would start a loop and a ` +
@@ -188,8 +187,7 @@ function refuseInPoolWorker(main: unknown, what: string): void {
       `entry: if (isMainThread) await run(main), with isMainThread from node:worker_threads ` +
       `(on Node 24.2+, if (import.meta.main) await run(main))`,
   );
-  Object.defineProperty(err, "code", { value: "ERR_ASYNCIO_RUN_IN_POOL_WORKER", enumerable: true });
-  throw err;
+  throw withCode(err, "ERR_ASYNCIO_RUN_IN_POOL_WORKER");
 }
 
 function checkMain(main: unknown, what: string): void {

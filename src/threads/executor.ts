@@ -23,8 +23,9 @@ import {
   checkSeconds,
   show,
   typeError,
+  withCode,
 } from "../errors.js";
-import { IMPORTING, POOL_WORKER } from "./protocol.js";
+import { IMPORTING, _inPoolWorker } from "./protocol.js";
 import { type CancellableFunction, type ModuleFunction, _jobSpec, _unwrapTransfers } from "./function-source.js";
 import { type Job, WorkerPool } from "./worker-pool.js";
 
@@ -207,10 +208,8 @@ export class ThreadPoolExecutor {
  * without end.
  */
 function refuseWhileImporting(what: string): void {
-  const { isMainThread, workerData } = process.getBuiltinModule("node:worker_threads");
-  if (isMainThread) return;
   const url = (globalThis as Record<string, unknown>)[IMPORTING];
-  if (url === undefined || (workerData as Record<string, unknown> | null | undefined)?.[POOL_WORKER] !== true) return;
+  if (url === undefined || !_inPoolWorker()) return;
   const err = new RuntimeError(
     `${what} was called while a worker thread of asyncio-ts's thread pool imported ${String(url)} to find a ` +
       `moduleFunction() export: that module starts thread-pool jobs when imported, so every worker would start ` +
@@ -218,8 +217,7 @@ function refuseWhileImporting(what: string): void {
       `imported, and import it from the entry file; or guard the module's top-level code with ` +
       `if (isMainThread) { ... }, isMainThread from node:worker_threads`,
   );
-  Object.defineProperty(err, "code", { value: "ERR_ASYNCIO_POOL_IN_POOL_WORKER", enumerable: true });
-  throw err;
+  throw withCode(err, "ERR_ASYNCIO_POOL_IN_POOL_WORKER");
 }
 
 function terminated(job: Job): WorkerError {

@@ -11,7 +11,7 @@
  */
 
 import type { TransferListItem } from "node:worker_threads";
-import { show, typeError } from "../errors.js";
+import { show, typeError, withCode } from "../errors.js";
 import type { FunctionRef } from "./protocol.js";
 import { _capturedVariables } from "./free-variables.js";
 
@@ -101,8 +101,7 @@ function makeRef(fn: unknown, what: string): FunctionRef {
         `worker does not have; pass ${free.length > 1 ? "them as arguments" : `${list} as an argument`}, or export the ` +
         `function from a module and pass moduleFunction(import.meta.url, "${name || "name"}")`,
     );
-    Object.defineProperty(err, "code", { value: "ERR_ASYNCIO_CAPTURED_VARIABLE", enumerable: true });
-    throw err;
+    throw withCode(err, "ERR_ASYNCIO_CAPTURED_VARIABLE");
   }
   return { kind: "source", source, name };
 }

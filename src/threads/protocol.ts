@@ -94,6 +94,12 @@ export const POOL_WORKER = "asyncio-ts.poolWorker";
  */
 export const IMPORTING = "asyncio-ts.importing";
 
+/** @internal Whether this thread is a worker of asyncio-ts's thread pool (started by any copy of asyncio-ts). */
+export function _inPoolWorker(): boolean {
+  const { isMainThread, workerData } = process.getBuiltinModule("node:worker_threads");
+  return !isMainThread && (workerData as Record<string, unknown> | null | undefined)?.[POOL_WORKER] === true;
+}
+
 /** A thrown value on the wire: an error, or any other cloneable value. */
 export type WireThrown = { readonly error: WireError } | { readonly value: unknown };
 

@@ -18,7 +18,7 @@ import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { ThreadPoolExecutor, type Submitted } from "./executor.js";
-import { type LoopExecutor, _registerExecutorSupport } from "../loop/executors.js";
+import { type ExecutorSupport, type LoopExecutor, _registerExecutorSupport } from "../loop/executors.js";
 import type { CancellableFunction, ModuleFunction } from "./function-source.js";
 
 type Fn = (...args: any[]) => unknown;
@@ -85,10 +85,12 @@ export function toThread(fn: unknown, ...args: unknown[]): Future<unknown> {
  * setDefaultExecutor): run() calls it, and so does loading this module.
  */
 export function _installThreadSupport(): void {
-  _registerExecutorSupport({
-    isExecutor: (value): value is LoopExecutor => value instanceof ThreadPoolExecutor,
-    newDefault: () => new ThreadPoolExecutor(),
-    runInExecutor: _runInExecutor,
-  });
+  _registerExecutorSupport(THREAD_SUPPORT);
 }
+
+const THREAD_SUPPORT: ExecutorSupport = {
+  isExecutor: (value): value is LoopExecutor => value instanceof ThreadPoolExecutor,
+  newDefault: () => new ThreadPoolExecutor(),
+  runInExecutor: _runInExecutor,
+};
 _installThreadSupport();

@@ -29,7 +29,7 @@
 import type { ResourceLimits, TransferListItem, Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { CancelledError, WorkerError } from "../errors.js";
+import { CancelledError, WorkerError, withCode } from "../errors.js";
 import {
   type FunctionRef,
   POOL_WORKER,
@@ -772,6 +772,5 @@ function cloneError(err: unknown, job: Job): TypeError {
     `${which} cannot be sent to a worker thread: ${String((err as Error).message).replace(/\.$/, "")}; pass plain data (structured-cloneable), not functions or class instances with behaviour`,
     { cause: err },
   );
-  Object.defineProperty(e, "code", { value: "ERR_ASYNCIO_NOT_CLONEABLE", enumerable: true });
-  return e;
+  return withCode(e, "ERR_ASYNCIO_NOT_CLONEABLE");
 }
