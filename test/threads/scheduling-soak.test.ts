@@ -42,6 +42,7 @@ import {
   until,
   watchdog,
 } from "../support/blocking-jobs.js";
+import { Rng } from "../fidelity/random/generate.js";
 
 // Generous, per burst: a burst takes well under a second, a few with the
 // workers it kills. Only a job waiting behind a blocked worker gets near it.
@@ -85,18 +86,6 @@ const FAULT_WEIGHTS: readonly [Fault, number][] = [
 
 const BLOCKING: ReadonlySet<Kind> = new Set<Kind>(["ignoresCancelTask", "ignoresCancelFuture"]);
 
-/** mulberry32: a small PRNG with a 32-bit seed, the same sequence on every Node. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function soakSeed(): number {
   const env = process.env.ASYNCIO_TS_SOAK_SEED;
   if (env === undefined || env.trim() === "") return DEFAULT_SOAK_SEED;
@@ -118,7 +107,8 @@ interface PlannedJob {
 }
 
 function plan(seed: number, blockers: boolean): PlannedJob[][] {
-  const random = prng(seed);
+  const rng = new Rng(seed); // The random tester's mulberry32: a seed replays the same faults.
+  const random = (): number => rng.next();
   const weights = FAULT_WEIGHTS.filter(([kind]) => blockers || !BLOCKING.has(kind));
   const total = weights.reduce((sum, [, w]) => sum + w, 0);
   const pickFault = (): Fault => {
