@@ -22,7 +22,6 @@ import { _trackAsyncGenerators } from "./async-generators.js";
 import { Future } from "../futures.js";
 import type { ThreadPoolExecutor } from "../threads/executor.js";
 import type { CancellableFunction, ModuleFunction } from "../threads/function-source.js";
-import { type LoopExecutor, _executorSupport } from "./executors.js";
 import { _internalCallback } from "./internal-callback.js";
 import { type StepLoop, _handlesEnd, _handlesStart, _runningHandles } from "../core/step.js";
 import type { Task } from "../tasks/task.js";
@@ -54,6 +53,41 @@ export interface EventLoopOptions {
 let loopSeq = 0;
 
 /**
+ * @internal How the loop makes and uses executors, registered by
+ * threads/to-thread.ts: the loop names the pool's types but does not load it,
+ * so a program that starts no thread does not load the pool (asyncio-ts's
+ * own; CPython's base_events.py imports concurrent.futures).
+ */
+export interface ExecutorSupport {
+  isExecutor(value: unknown): value is ThreadPoolExecutor;
+  newDefault(): ThreadPoolExecutor;
+  runInExecutor(
+    loop: EventLoop,
+    executor: ThreadPoolExecutor | null,
+    fn: unknown,
+    args: unknown[],
+    what: string,
+  ): Future<unknown>;
+}
+
+let executorSupport: ExecutorSupport | undefined;
+
+/** @internal */
+export function _registerExecutorSupport(value: ExecutorSupport): void {
+  executorSupport = value;
+}
+
+/** The registered support; `what` names the caller in the error when there is none. */
+function _executorSupport(what: string): ExecutorSupport {
+  if (executorSupport === undefined) {
+    throw new RuntimeError(
+      `${what} needs asyncio-ts's thread pool, which is not loaded: import toThread or ThreadPoolExecutor from "asyncio-ts", or start the loop with run()`,
+    );
+  }
+  return executorSupport;
+}
+
+/**
  * The event loop. `run()` creates and closes one for you; create one yourself
  * only to pass a custom clock through `run(main, { loopFactory })`.
  */
@@ -75,7 +109,7 @@ export class EventLoop implements StepLoop {
   #closed = false;
   #debug = false;
   #exceptionHandler: ExceptionHandler | undefined;
-  #defaultExecutor: LoopExecutor | undefined;
+  #defaultExecutor: ThreadPoolExecutor | undefined;
   #executorShutdownCalled = false;
   #asyncgensShutdownCalled = false;
   /** @internal Tasks not yet done, in creation order. */ readonly _tasks = new Set<Task<unknown>>();
@@ -411,7 +445,7 @@ export class EventLoop implements StepLoop {
 
   /** The loop's default executor (thread pool), if one was set. */
   getDefaultExecutor(): ThreadPoolExecutor | undefined {
-    return this.#defaultExecutor as ThreadPoolExecutor | undefined;
+    return this.#defaultExecutor;
   }
 
   /** Sets the executor that `toThread` and `runInExecutor(null, …)` use. */
@@ -426,7 +460,7 @@ export class EventLoop implements StepLoop {
   }
 
   /** @internal The default executor, made on first use. */
-  _defaultExecutorForJobs(): LoopExecutor {
+  _defaultExecutorForJobs(): ThreadPoolExecutor {
     if (this.#executorShutdownCalled) {
       throw new RuntimeError("Executor shutdown has been called: run jobs before run() ends");
     }
@@ -449,7 +483,13 @@ export class EventLoop implements StepLoop {
     ...args: A
   ): Future<Awaited<R>>;
   runInExecutor(executor: ThreadPoolExecutor | null, fn: unknown, ...args: unknown[]): Future<unknown> {
-    return _executorSupport("runInExecutor()").runInExecutor(this, executor, fn, args, "runInExecutor()");
+    const support = _executorSupport("runInExecutor()");
+    if (executor !== null && executor !== undefined && !support.isExecutor(executor)) {
+      throw typeError(
+        `runInExecutor() expects a ThreadPoolExecutor, or null for the default one, got ${show(executor)}`,
+      );
+    }
+    return support.runInExecutor(this, executor, fn, args, "runInExecutor()");
   }
 
   /**

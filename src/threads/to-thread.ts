@@ -15,10 +15,9 @@
  */
 
 import { Future } from "../futures.js";
-import type { EventLoop } from "../loop/event-loop.js";
+import { type EventLoop, type ExecutorSupport, _registerExecutorSupport } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { ThreadPoolExecutor, type Submitted } from "./executor.js";
-import { type ExecutorSupport, type LoopExecutor, _registerExecutorSupport } from "../loop/executors.js";
 import type { CancellableFunction, ModuleFunction } from "./function-source.js";
 
 type Fn = (...args: any[]) => unknown;
@@ -36,12 +35,12 @@ class ExecutorFuture<T> extends Future<T> {
 /** @internal */
 export function _runInExecutor(
   loop: EventLoop,
-  executor: LoopExecutor | null | undefined,
+  executor: ThreadPoolExecutor | null | undefined,
   fn: unknown,
   args: unknown[],
   what: string,
 ): Future<unknown> {
-  const exec = (executor ?? loop._defaultExecutorForJobs()) as ThreadPoolExecutor;
+  const exec = executor ?? loop._defaultExecutorForJobs();
   const submitted = exec._submit(fn, args, what);
   const future = new ExecutorFuture<unknown>({ loop });
   future._job = submitted;
@@ -89,7 +88,7 @@ export function _installThreadSupport(): void {
 }
 
 const THREAD_SUPPORT: ExecutorSupport = {
-  isExecutor: (value): value is LoopExecutor => value instanceof ThreadPoolExecutor,
+  isExecutor: (value): value is ThreadPoolExecutor => value instanceof ThreadPoolExecutor,
   newDefault: () => new ThreadPoolExecutor(),
   runInExecutor: _runInExecutor,
 };

@@ -214,6 +214,26 @@ describe("toThread()", () => {
     });
   });
 
+  it("loop.runInExecutor() and setDefaultExecutor() refuse what is not a ThreadPoolExecutor, with a TypeError that says what to pass", async () => {
+    await run(async () => {
+      const loop = getRunningLoop();
+      for (const executor of [{}, 5, "pool"]) {
+        assert.throws(
+          () => loop.runInExecutor(executor as unknown as ThreadPoolExecutor, () => 1),
+          (err: unknown) =>
+            err instanceof TypeError &&
+            /^runInExecutor\(\) expects a ThreadPoolExecutor, or null for the default one, got /.test(err.message),
+        );
+        assert.throws(
+          () => loop.setDefaultExecutor(executor as unknown as ThreadPoolExecutor),
+          (err: unknown) =>
+            err instanceof TypeError && /^setDefaultExecutor\(\) expects a ThreadPoolExecutor/.test(err.message),
+        );
+      }
+      assert.equal(await loop.runInExecutor(null, () => 1), 1);
+    });
+  });
+
   it("names the argument that cannot be cloned", async () => {
     await assert.rejects(
       run(() =>
