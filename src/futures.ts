@@ -24,10 +24,28 @@ import { _callerSite } from "./debug/origin.js";
 import { _trackUnretrieved, _untrackUnretrieved } from "./unretrieved.js";
 
 const PENDING = 0;
-const FINISHED = 1;
-const CANCELLED = 2;
-type State = typeof PENDING | typeof FINISHED | typeof CANCELLED;
-const STATE_NAMES = ["pending", "finished", "cancelled"] as const;
+const FINISHED = 1; // With a result.
+const FAILED = 2; // Finished with an exception.
+const CANCELLED = 3;
+type State = typeof PENDING | typeof FINISHED | typeof FAILED | typeof CANCELLED;
+const STATE_NAMES = ["pending", "finished", "finished", "cancelled"] as const;
+
+/**
+ * @internal The fields most Futures never set (a cancel's message, an
+ * exception not yet retrieved, a creation site), in one object made on
+ * first use, so that a Future that just gets a result stays small. Task
+ * extends it with its own (TaskExtra).
+ */
+export class _FutureExtra {
+  /** The cancel message. A Task shares it: its cancel() sets it for a pending cancel. */
+  cancelMessage: string | undefined = undefined;
+  /** The CancelledError a Task's body raised, kept for result(). */
+  cancelledExc: CancelledError | undefined = undefined;
+  /** The "exception was never retrieved" registration, until it is. */
+  unretrieved: object | undefined = undefined;
+  /** Where it was created, in debug mode. */
+  source: string | undefined = undefined;
+}
 
 /** A callback for `addDoneCallback`: called with the Future once it is done. */
 export type DoneCallback<T> = (future: Future<T>) => void;
@@ -111,21 +129,11 @@ export interface FutureOptions {
  */
 export class Future<T = unknown> implements Promise<T> {
   #state: State = PENDING;
-  #result: T | undefined;
-  #exception: unknown;
-  #hasException = false;
-  /**
-   * @internal The cancel message. A Task shares it, as in CPython: its
-   * cancel() sets it for a pending cancel, and its end clears it.
-   */
-  _cancelMessage: string | undefined;
-  /** @internal The CancelledError a Task's body raised, kept for result(). */
-  _cancelledExc: CancelledError | undefined;
+  #result: unknown; // The result, or (FAILED) the exception.
   // Undefined, one callback, or an array: most Futures have one awaiter.
   #callbacks: Callback | Callback[] | undefined;
-  #unretrieved: object | undefined;
   readonly #loop: EventLoop;
-  /** @internal Where it was created, in debug mode. */ _source: string | undefined;
+  #extra: _FutureExtra | undefined = undefined;
 
   constructor(options: FutureOptions = {}) {
     const loop = options.loop ?? _getRunningLoop();
@@ -160,11 +168,13 @@ export class Future<T = unknown> implements Promise<T> {
    */
   result(): T {
     if (this.#state === CANCELLED) throw this._makeCancelledError();
-    if (this.#state !== FINISHED) {
+    if (this.#state === PENDING) {
       throw new InvalidStateError("Result is not ready: await it, or check done() before result()");
     }
-    this.#retrieved();
-    if (this.#hasException) throw this.#exception;
+    if (this.#state === FAILED) {
+      this.#retrieved();
+      throw this.#result;
+    }
     return this.#result as T;
   }
 
@@ -179,11 +189,12 @@ export class Future<T = unknown> implements Promise<T> {
    */
   exception(): unknown {
     if (this.#state === CANCELLED) throw this._makeCancelledError();
-    if (this.#state !== FINISHED) {
+    if (this.#state === PENDING) {
       throw new InvalidStateError("Exception is not set: await it, or check done() before exception()");
     }
+    if (this.#state !== FAILED) return undefined;
     this.#retrieved();
-    return this.#hasException ? this.#exception : undefined;
+    return this.#result;
   }
 
   /**
@@ -213,10 +224,10 @@ export class Future<T = unknown> implements Promise<T> {
         `${STATE_NAMES[this.#state]}: ${this.toString()}: a Future completes once; check done() first`,
       );
     }
-    this.#exception = exception;
-    this.#hasException = true;
-    this.#state = FINISHED;
-    this.#unretrieved = _trackUnretrieved(this, exception);
+    this.#result = exception;
+    this.#state = FAILED;
+    const unretrieved = _trackUnretrieved(this, exception);
+    if (unretrieved !== undefined) this._extra().unretrieved = unretrieved;
     this.#scheduleCallbacks();
   }
 
@@ -229,7 +240,7 @@ export class Future<T = unknown> implements Promise<T> {
     this.#retrieved();
     if (this.#state !== PENDING) return false;
     this.#state = CANCELLED;
-    this._cancelMessage = msg;
+    if (msg !== undefined || this.#extra !== undefined) this._cancelMessage = msg;
     this.#scheduleCallbacks();
     return true;
   }
@@ -331,9 +342,9 @@ export class Future<T = unknown> implements Promise<T> {
     let value: unknown;
     if (this.#state === CANCELLED) {
       value = this._makeCancelledError();
-    } else if (this.#hasException) {
+    } else if (this.#state === FAILED) {
       this.#retrieved();
-      value = this.#exception;
+      value = this.#result;
     } else {
       failed = false;
       value = this.#result;
@@ -356,12 +367,13 @@ export class Future<T = unknown> implements Promise<T> {
    * with the cancel message (CPython 3.13 `_make_cancelled_error`).
    */
   _makeCancelledError(): CancelledError {
-    const exc = this._cancelledExc;
+    const extra = this.#extra;
+    const exc = extra?.cancelledExc;
     if (exc !== undefined) {
-      this._cancelledExc = undefined;
+      extra!.cancelledExc = undefined;
       return exc;
     }
-    return new CancelledError(this._cancelMessage ?? "");
+    return new CancelledError(extra?.cancelMessage ?? "");
   }
 
   /** @internal Completes it and runs its callbacks now, not on the next turn: for sleep(0). */
@@ -387,10 +399,56 @@ export class Future<T = unknown> implements Promise<T> {
     return false;
   }
 
+  /** @internal The rarely set fields, made on first use. */
+  _extra(): _FutureExtra {
+    return (this.#extra ??= this._newExtra());
+  }
+
+  /** @internal The rarely set fields, if any was set. */
+  _extraIfMade(): _FutureExtra | undefined {
+    return this.#extra;
+  }
+
+  /** @internal Makes the object of rarely set fields; Task makes a larger one. */
+  _newExtra(): _FutureExtra {
+    return new _FutureExtra();
+  }
+
+  /**
+   * @internal The cancel message. A Task shares it, as in CPython: its
+   * cancel() sets it for a pending cancel, and its end clears it.
+   */
+  get _cancelMessage(): string | undefined {
+    return this.#extra?.cancelMessage;
+  }
+  /** @internal */
+  set _cancelMessage(msg: string | undefined) {
+    this._extra().cancelMessage = msg;
+  }
+
+  /** @internal The CancelledError a Task's body raised, kept for result(). */
+  get _cancelledExc(): CancelledError | undefined {
+    return this.#extra?.cancelledExc;
+  }
+  /** @internal */
+  set _cancelledExc(exc: CancelledError | undefined) {
+    this._extra().cancelledExc = exc;
+  }
+
+  /** @internal Where it was created, in debug mode. */
+  get _source(): string | undefined {
+    return this.#extra?.source;
+  }
+  /** @internal */
+  set _source(source: string | undefined) {
+    this._extra().source = source;
+  }
+
   #retrieved(): void {
-    if (this.#unretrieved !== undefined) {
-      _untrackUnretrieved(this.#loop, this.#unretrieved);
-      this.#unretrieved = undefined;
+    const extra = this.#extra;
+    if (extra !== undefined && extra.unretrieved !== undefined) {
+      _untrackUnretrieved(this.#loop, extra.unretrieved);
+      extra.unretrieved = undefined;
     }
   }
 
@@ -426,9 +484,9 @@ export class Future<T = unknown> implements Promise<T> {
   /** @internal Used by toString(); Task overrides the name and adds its own fields. */
   _reprInfo(): string[] {
     const info: string[] = [STATE_NAMES[this.#state]];
-    if (this.#state === FINISHED) {
-      if (this.#hasException) info.push(`exception=${formatException(this.#exception)}`);
-      else info.push(`result=${inspect(this.#result, { depth: 0, breakLength: Infinity })}`);
+    if (this.#state === FAILED) info.push(`exception=${formatException(this.#result)}`);
+    else if (this.#state === FINISHED) {
+      info.push(`result=${inspect(this.#result, { depth: 0, breakLength: Infinity })}`);
     }
     const cbs = this.#callbacks;
     if (cbs !== undefined) {

@@ -147,7 +147,7 @@ function task<T>(loop: EventLoop, fn: () => Promise<T>): Task<T> {
 
 // Port of CPython 3.13 Lib/asyncio/runners.py `_cancel_all_tasks`.
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const toCancel = [...loop._tasks];
+  const toCancel = loop._tasks();
   if (toCancel.length === 0) return;
   for (const t of toCancel) t.cancel();
   await loop.runUntilComplete(

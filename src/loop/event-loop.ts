@@ -15,7 +15,7 @@ import { inspect } from "node:util";
 import { performance } from "node:perf_hooks";
 import { RuntimeError, checkSeconds, show, typeError } from "../errors.js";
 import { type Clock, MonotonicClock } from "./clock.js";
-import { Handle, TimerHandle, _captureContext } from "./handles.js";
+import { Handle, TimerHandle, type _Runnable, _captureContext } from "./handles.js";
 import { TimerHeap } from "./timer-heap.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js";
 import { _trackAsyncGenerators } from "./async-generators.js";
@@ -93,12 +93,12 @@ function _executorSupport(what: string): ExecutorSupport {
  */
 export class EventLoop implements StepLoop {
   readonly #clock: Clock;
-  #ready: Handle[] = [];
-  #spare: Handle[] = [];
+  #ready: _Runnable[] = [];
+  #spare: _Runnable[] = [];
   readonly #timers = new TimerHeap();
   #timerSeq = 0;
   #immediate: NodeJS.Immediate | undefined;
-  #batch: Handle[] | undefined;
+  #batch: _Runnable[] | undefined;
   #batchIndex = 0;
   #stepping: object | undefined;
   #wake: (() => void) | undefined;
@@ -112,7 +112,10 @@ export class EventLoop implements StepLoop {
   #defaultExecutor: ThreadPoolExecutor | undefined;
   #executorShutdownCalled = false;
   #asyncgensShutdownCalled = false;
-  /** @internal Tasks not yet done, in creation order. */ readonly _tasks = new Set<Task<unknown>>();
+  // The tasks not yet done, in creation order: a list linked through the
+  // tasks themselves, cheaper to add to and remove from than a Set.
+  #firstTask: Task<unknown> | undefined;
+  #lastTask: Task<unknown> | undefined;
   /** @internal */ _taskSeq = 0;
   /** @internal Async generators first iterated while this loop ran. */ readonly _asyncgens = new Set<
     WeakRef<AsyncGenerator>
@@ -177,7 +180,7 @@ export class EventLoop implements StepLoop {
   }
 
   /** @internal */
-  _schedule(handle: Handle): void {
+  _schedule(handle: _Runnable): void {
     this.#ready.push(handle);
     if (this.#immediate === undefined && this.#running) {
       this.#disarmTimer();
@@ -578,6 +581,35 @@ export class EventLoop implements StepLoop {
   }
 
   // ---- futures and tasks --------------------------------------------------
+
+  /** @internal A new task, not done yet. */
+  _addTask(task: Task<unknown>): void {
+    const last = this.#lastTask;
+    task._prevTask = last;
+    if (last === undefined) this.#firstTask = task;
+    else last._nextTask = task;
+    this.#lastTask = task;
+  }
+
+  /** @internal A task is done (or was never started); removing it twice does nothing. */
+  _removeTask(task: Task<unknown>): void {
+    const prev = task._prevTask;
+    const next = task._nextTask;
+    if (prev === undefined && this.#firstTask !== task) return;
+    if (prev === undefined) this.#firstTask = next;
+    else prev._nextTask = next;
+    if (next === undefined) this.#lastTask = prev;
+    else next._prevTask = prev;
+    task._prevTask = undefined;
+    task._nextTask = undefined;
+  }
+
+  /** @internal The tasks not done yet, in creation order. */
+  _tasks(): Task<unknown>[] {
+    const tasks: Task<unknown>[] = [];
+    for (let task = this.#firstTask; task !== undefined; task = task._nextTask) tasks.push(task);
+    return tasks;
+  }
 
   /** A new Future bound to this loop. */
   createFuture<T>(): Future<T> {

@@ -39,6 +39,18 @@ function callOutsideTask(fn: (a: any, b: any) => void, a: unknown, b: unknown): 
   else _taskStorage.exit(fn, a, b);
 }
 
+/**
+ * @internal What the loop's ready queue holds: a Handle, or a Task waiting
+ * for its first step (a Task is its own start handle).
+ */
+export interface _Runnable {
+  _run(): void;
+  /** A task's step: debug mode times it as the task's, not as a callback. */
+  readonly _step: boolean;
+  readonly _source?: string | undefined;
+  toString(): string;
+}
+
 /** A callback scheduled by `loop.callSoon()`; `cancel()` stops it from running. */
 export class Handle {
   /** @internal */ _callback: ((arg: any, arg2: any) => void) | undefined;

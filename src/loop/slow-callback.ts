@@ -14,7 +14,7 @@
  */
 
 import type { EventLoop } from "./event-loop.js";
-import type { Handle } from "./handles.js";
+import type { _Runnable } from "./handles.js";
 
 /** What the monitor needs of a task: its repr, and where it was created. */
 interface TimedTask {
@@ -33,7 +33,7 @@ export class _SlowStepMonitor {
     this.#loop = loop;
   }
 
-  runHandle(handle: Handle): void {
+  runHandle(handle: _Runnable): void {
     if (handle._step) {
       handle._run();
       return;

@@ -40,6 +40,6 @@ export function currentTask(loop?: EventLoop): Task<unknown> | undefined {
  */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   const tasks = new Set<Task<unknown>>();
-  for (const task of (loop ?? getRunningLoop())._tasks) if (!task.done()) tasks.add(task);
+  for (const task of (loop ?? getRunningLoop())._tasks()) if (!task.done()) tasks.add(task);
   return tasks;
 }

@@ -17,8 +17,7 @@
 
 import { AsyncResource } from "node:async_hooks";
 import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "../errors.js";
-import { Future } from "../futures.js";
-import { Handle } from "../loop/handles.js";
+import { Future, _FutureExtra } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { type SteppingTask, _runFirstStep, _stepEnded, _stepStarting, _taskStorage } from "../core/step.js";
@@ -44,21 +43,21 @@ export interface TaskOptions {
  * starts on a later loop turn, never inside `createTask`.
  */
 export class Task<T = unknown> extends Future<T> implements SteppingTask {
-  // While the task is not done: before its first step, a start handle is
-  // scheduled; after it, the body's promise is pending, and #waiter (plus
-  // #moreWaiters) holds the asyncio-ts awaitables it is awaiting, if any.
+  // While the task is not done: before its first step, the task itself is
+  // in the loop's ready queue (its own start handle); after it, the body's
+  // promise is pending, and #waiter (plus TaskExtra.moreWaiters) holds the
+  // asyncio-ts awaitables it is awaiting, if any. Rarely set fields are in
+  // TaskExtra, made on first use.
   readonly #body: TaskBody<T>;
   #name: string | number; // A number until asked for: `Task-${n}` is made lazily.
   #waiter: Future<unknown> | undefined;
-  #moreWaiters: Set<Future<unknown>> | undefined;
   #mustCancel = false;
-  #signalMessage: string | undefined;
-  #numCancelsRequested = 0;
-  #controller: AbortController | undefined;
   // The AsyncLocalStorage contexts where the task was created, until its
   // first step runs in them; later steps continue from it. CPython copies
   // the contextvars context into the task in the same way.
   #context: AsyncResource | undefined;
+  /** @internal The loop's list of tasks not done yet (EventLoop._addTask). */ _prevTask: Task<unknown> | undefined;
+  /** @internal */ _nextTask: Task<unknown> | undefined;
 
   /**
    * A Task that runs `body` on `options.loop` (default: the running loop),
@@ -76,12 +75,11 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
     if (loop.getDebug()) this._source = _callerSite();
     this.#context = new AsyncResource("asyncio-ts.Task");
-    const start = Handle._new(startTask, this, loop);
-    start._step = true;
-    loop._schedule(start);
+    // The task is its own start handle: the loop's ready queue calls _run().
+    loop._schedule(this);
     // Registered once scheduled, as CPython 3.13: a task whose scheduling
     // threw is not left in allTasks() (test_error_in_call_soon).
-    loop._tasks.add(this as Task<unknown>);
+    loop._addTask(this as Task<unknown>);
   }
 
   /** The task's name. */
@@ -105,13 +103,14 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
    * cancellation is requested: pass it to fetch and other foreign APIs.
    */
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#numCancelsRequested > 0 || this.cancelled()) {
-        this.#controller.abort(new CancelledError(this.#signalMessage ?? ""));
+    const x = this.#x();
+    if (x.controller === undefined) {
+      x.controller = new AbortController();
+      if (x.cancelsRequested > 0 || this.cancelled()) {
+        x.controller.abort(new CancelledError(x.signalMessage ?? ""));
       }
     }
-    return this.#controller.signal;
+    return x.controller.signal;
   }
 
   /**
@@ -120,13 +119,14 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return super.cancel(msg); // false; marks a failure handled, as CPython
-    this.#numCancelsRequested++;
-    this.#signalMessage = msg; // For `signal`, if read later.
-    this.#controller?.abort(new CancelledError(msg ?? ""));
+    const x = this.#x();
+    x.cancelsRequested++;
+    x.signalMessage = msg; // For `signal`, if read later.
+    x.controller?.abort(new CancelledError(msg ?? ""));
     let cancelledWaiter = false;
     if (this.#waiter !== undefined && cancelWaiter(this.#waiter, msg)) cancelledWaiter = true;
-    if (this.#moreWaiters !== undefined) {
-      for (const waiter of this.#moreWaiters) if (cancelWaiter(waiter, msg)) cancelledWaiter = true;
+    if (x.moreWaiters !== undefined) {
+      for (const waiter of x.moreWaiters) if (cancelWaiter(waiter, msg)) cancelledWaiter = true;
     }
     if (cancelledWaiter) return true;
     // The waiter is done but has not woken the task yet, the task is in
@@ -139,24 +139,39 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
 
   /** How many cancellation requests are pending (not undone by uncancel()). */
   cancelling(): number {
-    return this.#numCancelsRequested;
+    return this.#xIfMade()?.cancelsRequested ?? 0;
   }
 
   /** Takes back one cancellation request; returns how many remain. */
   uncancel(): number {
-    if (this.#numCancelsRequested > 0) {
-      this.#numCancelsRequested--;
+    const x = this.#xIfMade();
+    if (x === undefined) return 0;
+    if (x.cancelsRequested > 0) {
+      x.cancelsRequested--;
       // As CPython 3.13: with no request left, a pending one is dropped.
-      if (this.#numCancelsRequested === 0) this.#mustCancel = false;
+      if (x.cancelsRequested === 0) this.#mustCancel = false;
     }
-    return this.#numCancelsRequested;
+    return x.cancelsRequested;
+  }
+
+  /** @internal */
+  override _newExtra(): TaskExtra {
+    return new TaskExtra();
+  }
+
+  #x(): TaskExtra {
+    return this._extra() as TaskExtra;
+  }
+
+  #xIfMade(): TaskExtra | undefined {
+    return this._extraIfMade() as TaskExtra | undefined;
   }
 
   /** @internal The task awaits `future`. */
   _suspend(future: Future<unknown>): void {
     this._loopSlow()?.stepEnded(this as Task<unknown>);
     if (this.#waiter === undefined) this.#waiter = future;
-    else if (this.#waiter !== future) (this.#moreWaiters ??= new Set()).add(future);
+    else if (this.#waiter !== future) (this.#x().moreWaiters ??= new Set()).add(future);
     if (this.#mustCancel && !future.done() && cancelWaiter(future, this._cancelMessage)) {
       this.#mustCancel = false;
     }
@@ -165,7 +180,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   /** @internal `future` is done and about to wake the task. */
   _resume(future: Future<unknown>): void {
     if (this.#waiter === future) this.#waiter = undefined;
-    else this.#moreWaiters?.delete(future);
+    else this.#xIfMade()?.moreWaiters?.delete(future);
     const slow = this._loopSlow();
     if (slow !== undefined) queueMicrotask(() => slow.stepStarted(this as Task<unknown>));
   }
@@ -177,13 +192,27 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     return true;
   }
 
+  /** @internal The first step, run from the loop's ready queue, as a Handle runs. */
+  _run(): void {
+    try {
+      this._start();
+    } catch (exception) {
+      this.getLoop().callExceptionHandler({ message: "Exception in callback Task.__step()", exception, task: this });
+    }
+  }
+
+  /** @internal For debug mode: the ready queue holds the task for a step, not a callback. */
+  get _step(): boolean {
+    return true;
+  }
+
   /** @internal */
   _start(): void {
     if (this.done()) {
       // Completed by Future.prototype.setResult/setException before its
       // first step (CPython's SetMethodsTest): CPython's __step raises this,
       // and the loop reports it.
-      this.getLoop()._tasks.delete(this as Task<unknown>);
+      this.getLoop()._removeTask(this as Task<unknown>);
       throw new InvalidStateError(
         `_step(): already done: ${this.toString()}: a Task completes when its code returns or throws; complete a Future instead`,
       );
@@ -246,8 +275,9 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   #settled(): void {
     this._loopSlow()?.stepEnded(this as Task<unknown>);
     this.#waiter = undefined;
-    this.#moreWaiters = undefined;
-    this.getLoop()._tasks.delete(this as Task<unknown>);
+    const x = this.#xIfMade();
+    if (x !== undefined) x.moreWaiters = undefined;
+    this.getLoop()._removeTask(this as Task<unknown>);
   }
 
   /** @internal */
@@ -269,11 +299,22 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   /** @internal */
   override _reprInfo(): string[] {
     const info = super._reprInfo();
-    if (this.#numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
+    if (this.cancelling() > 0 && !this.done()) info[0] = "cancelling";
     info.splice(1, 0, `name=${show(this.getName())}`, `coro=${coroName(this.#body)}`);
     if (this.#waiter !== undefined) info.splice(3, 0, `wait_for=${this.#waiter.toString()}`);
     return info;
   }
+}
+
+// A Task's rarely set fields, beside its Future's (futures.ts _FutureExtra).
+class TaskExtra extends _FutureExtra {
+  /** The awaitables it awaits beyond the first (a Promise.all of several). */
+  moreWaiters: Set<Future<unknown>> | undefined = undefined;
+  /** The last cancel's message, for `signal` if read later. */
+  signalMessage: string | undefined = undefined;
+  /** Cancel requests not undone by uncancel(). */
+  cancelsRequested = 0;
+  controller: AbortController | undefined = undefined;
 }
 
 // Cancels what a task waits on; sleep(0) is a bare yield, with nothing to cancel.
@@ -319,10 +360,6 @@ function onBodyReturn(value: unknown): void {
 
 function onBodyThrow(err: unknown): void {
   (_taskStorage.getStore() as Task<unknown>)._onThrow(err);
-}
-
-function startTask(task: Task<unknown>): void {
-  task._start();
 }
 
 function coroName(body: TaskBody<unknown>): string {
