@@ -282,7 +282,10 @@ function targetDefs(rows) {
         target: `gather vs CPython ${py} asyncio.gather (no target)`,
         ok: "info",
         figure: has(g, c)
-          ? `${g.us_per_op} vs ${c.us_per_op} µs/task (${round(c.us_per_op / g.us_per_op)}x faster)`
+          ? `${g.us_per_op} vs ${c.us_per_op} µs/task (` +
+            (g.us_per_op <= c.us_per_op
+              ? `${round(c.us_per_op / g.us_per_op)}x faster)`
+              : `${round(g.us_per_op / c.us_per_op)}x slower)`)
           : c
             ? `CPython failed: ${String(c.error ?? "")
                 .split("\n")[0]
