@@ -3,13 +3,12 @@
  * per task, against baselines measured in the same run: raw Promise.all of
  * async functions that each await one setImmediate (without and with the
  * AsyncLocalStorage.run per function that asyncio-ts pays to know the
- * current task), CPython's asyncio.gather (bench/python/gather.py),
- * Effection's all() and Effect's Effect.all with unbounded concurrency.
+ * current task), CPython's asyncio.gather (bench/python/gather.py, under
+ * CPython 3.11 and 3.13: harness PYTHONS), Effection's all() and Effect's Effect.all with unbounded concurrency.
  *
  * @module
  */
 
-import { spawnSync } from "node:child_process";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -17,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { gather, run, sleep } from "asyncio-ts";
 import * as effection from "effection";
 import { Effect } from "effect";
-import { REPEATS, WARMUP, type Sample, emit, measure, perOp } from "./harness.js";
+import { PYTHONS, REPEATS, WARMUP, type Sample, emit, measure, perOp, runPython } from "./harness.js";
 
 const N = 100_000;
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -58,15 +57,18 @@ const asyncioTs = await measure(
   perOp(N),
 );
 
-function cpython(): Sample {
-  const script = `${root}bench/python/gather.py`;
-  const out = spawnSync("python3", [script, String(N), String(WARMUP), String(REPEATS)], { encoding: "utf8" });
-  if (out.status !== 0)
-    return { variant: "CPython asyncio.gather", value: null, error: out.stderr || String(out.error) };
-  const r = JSON.parse(out.stdout) as { python: string; us_per_op: number; runs: number[] };
+// CPython in a child process, once per version (harness PYTHONS).
+function cpython(version: string): Sample {
+  const out = runPython<{ python: string; us_per_op: number; runs: number[] }>(
+    version,
+    `${root}bench/python/gather.py`,
+    [N, WARMUP, REPEATS],
+  );
+  if (!out.ok) return { variant: `CPython ${version} asyncio.gather + sleep(0)`, value: null, error: out.error };
+  const r = out.result;
   return { variant: `CPython ${r.python} asyncio.gather + sleep(0)`, value: r.us_per_op, runs: r.runs, warmup: WARMUP };
 }
-const python = cpython();
+const pythons = PYTHONS.map(cpython);
 
 function* effectionTick(): effection.Operation<void> {
   yield* effection.sleep(0);
@@ -105,4 +107,4 @@ const effectYield = await measure(
   perOp(N),
 );
 
-emit("gather", "us_per_op", asyncioTs, [raw, rawAls, python, effectionAll, effectSleep, effectYield], { tasks: N });
+emit("gather", "us_per_op", asyncioTs, [raw, rawAls, ...pythons, effectionAll, effectSleep, effectYield], { tasks: N });

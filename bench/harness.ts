@@ -8,6 +8,7 @@
  * @module
  */
 
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -186,4 +187,41 @@ export async function freeCores(): Promise<number | null> {
   const after = sample();
   if (before === null || after === null || after.total === before.total) return null;
   return round(((after.idle - before.idle) / (after.total - before.total)) * os.cpus().length);
+}
+
+/**
+ * The CPython versions the CPython baselines run under, as pyenv's
+ * PYENV_VERSION names them (a prefix such as "3.11" picks the newest
+ * installed 3.11).
+ */
+export const PYTHONS = ["3.11", "3.13.0"] as const;
+
+/**
+ * Runs `python3 script ...args` under PYENV_VERSION=`version` and parses the
+ * one JSON line it prints, which carries the version it ran on (`python`).
+ * Returns the reason instead when the run fails or ran on another version:
+ * where pyenv lacks `version`, or is not installed, python3 is the system's,
+ * so the version it reports is checked.
+ */
+export function runPython<T extends { python: string }>(
+  version: string,
+  script: string,
+  args: readonly (string | number)[],
+): { ok: true; result: T } | { ok: false; error: string } {
+  const out = spawnSync("python3", [script, ...args.map(String)], {
+    encoding: "utf8",
+    env: { ...process.env, PYENV_VERSION: version },
+  });
+  if (out.status !== 0) return { ok: false, error: out.stderr || String(out.error ?? `exit ${out.status}`) };
+  try {
+    const result = JSON.parse(out.stdout) as T;
+    if (result.python !== version && !result.python.startsWith(`${version}.`))
+      return {
+        ok: false,
+        error: `python3 with PYENV_VERSION=${version} is Python ${result.python}: no pyenv, or pyenv has no ${version}`,
+      };
+    return { ok: true, result };
+  } catch (err) {
+    return { ok: false, error: `${String(err)}; python3 printed: ${out.stdout.slice(0, 200)}` };
+  }
 }

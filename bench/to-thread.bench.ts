@@ -18,8 +18,8 @@
  *   CPU_SECONDS on this machine's main thread: gather of toThread calls on
  *   the default pool against the same calls one after another on the main
  *   thread, in ms; the speedup is main-thread time / pool time. CPython runs
- *   the same program with asyncio.to_thread (bench/python/to_thread.py),
- *   where the GIL keeps a pure-Python loop at about 1x.
+ *   the same program with asyncio.to_thread (bench/python/to_thread.py,
+ *   under CPython 3.11 and 3.13: harness PYTHONS), where the GIL keeps a pure-Python loop at about 1x.
  *
  * Every pool is started and warmed up (its workers running, the function
  * compiled) before the timed calls. The variants of a part run interleaved
@@ -38,7 +38,6 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -49,6 +48,7 @@ import { Piscina } from "piscina";
 import Tinypool from "tinypool";
 import {
   type Contender,
+  PYTHONS,
   REPEATS,
   WARMUP,
   type Sample,
@@ -57,6 +57,7 @@ import {
   measureInterleaved,
   perOp,
   round,
+  runPython,
 } from "./harness.js";
 
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 5_000);
@@ -438,19 +439,10 @@ function calibrate(): { n: number; callMs: number } {
   return { n, callMs: fastest(n, 2) };
 }
 
-function cpython(): { threads: Sample; sequential: Sample } {
-  const script = `${root}bench/python/to_thread.py`;
+/** CPython's gather of to_thread and the same calls one after another, under one version (harness PYTHONS). */
+function cpython(version: string): { threads: Sample; sequential: Sample } {
   const warmup = 1;
-  const out = spawnSync("python3", [script, String(CPU_CALLS), String(CPU_SECONDS), String(warmup), String(REPEATS)], {
-    encoding: "utf8",
-  });
-  const name = "CPython asyncio.gather of asyncio.to_thread";
-  const seqName = "CPython, the same calls one after another";
-  if (out.status !== 0) {
-    const error = out.stderr || String(out.error);
-    return { threads: { variant: name, value: null, error }, sequential: { variant: seqName, value: null, error } };
-  }
-  const r = JSON.parse(out.stdout) as {
+  const out = runPython<{
     python: string;
     n: number;
     call_ms: number;
@@ -459,7 +451,15 @@ function cpython(): { threads: Sample; sequential: Sample } {
     threads_runs: number[];
     sequential_ms: number;
     sequential_runs: number[];
-  };
+  }>(version, `${root}bench/python/to_thread.py`, [CPU_CALLS, CPU_SECONDS, warmup, REPEATS]);
+  if (!out.ok) {
+    const error = out.error;
+    return {
+      threads: { variant: `CPython ${version} asyncio.gather of asyncio.to_thread`, value: null, error },
+      sequential: { variant: `CPython ${version}, the same calls one after another`, value: null, error },
+    };
+  }
+  const r = out.result;
   return {
     threads: {
       variant: `CPython ${r.python} asyncio.gather of ${CPU_CALLS} asyncio.to_thread (${r.threads} threads)`,
@@ -510,8 +510,8 @@ async function cpu(): Promise<void> {
   );
   if (subject === undefined || mainThread === undefined) throw new Error("unreachable");
   if (subject.value !== null && mainThread.value !== null) subject.speedup = round(mainThread.value / subject.value);
-  const py = cpython();
-  emit("to-thread-cpu", "median_ms", subject, [mainThread, py.threads, py.sequential], {
+  const py = PYTHONS.map(cpython).flatMap(({ threads, sequential }) => [threads, sequential]);
+  emit("to-thread-cpu", "median_ms", subject, [mainThread, ...py], {
     calls,
     iterations: n,
     call_ms: round(callMs),
