@@ -96,6 +96,30 @@ function captureResolvers(resolve: (value: any) => void, reject: (reason: unknow
 }
 function noop(): void {}
 
+const fnToString = Function.prototype.toString;
+
+/**
+ * Whether then() was called with two built-in anonymous functions: the
+ * resolving functions of a promise, as V8's `await` passes them, which
+ * drops what then() returns. (Promise.prototype.finally passes built-in
+ * functions too and uses the result: Future.finally does not call it on a
+ * Future, and calling it on one yourself from task code returns undefined.)
+ */
+function isAwaitCall(onFulfilled: unknown, onRejected: unknown): boolean {
+  return (
+    typeof onFulfilled === "function" &&
+    typeof onRejected === "function" &&
+    onFulfilled.name === "" &&
+    onRejected.name === "" &&
+    isBuiltin(onFulfilled) &&
+    isBuiltin(onRejected)
+  );
+}
+
+function isBuiltin(fn: Function): boolean {
+  return fnToString.call(fn).endsWith("{ [native code] }");
+}
+
 /** @internal A user's done callback, with the contexts it was added from. */
 class UserCallback {
   constructor(
@@ -278,28 +302,42 @@ export class Future<T = unknown> implements Promise<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const promise = new Promise<R1 | R2>(captureResolvers);
     const task = _runningTask();
+    let promise: Promise<R1 | R2> | undefined;
+    let resolve: (value: unknown) => void;
+    let reject: (reason: unknown) => void;
+    if (task !== undefined && isAwaitCall(onFulfilled, onRejected)) {
+      // `await fut` in task code: V8 calls then() with the resolving
+      // functions of a promise it made, and drops what then() returns. So
+      // they settle that promise directly, and no promise is made here.
+      resolve = onFulfilled as unknown as (value: unknown) => void;
+      reject = onRejected as unknown as (reason: unknown) => void;
+      onFulfilled = onRejected = undefined;
+    } else {
+      promise = new Promise<R1 | R2>(captureResolvers);
+      resolve = capturedResolve;
+      reject = capturedReject;
+    }
     if (task !== undefined && task.getLoop() !== this.#loop) {
       const err = new RuntimeError(
         `Task ${task.toString()} got Future ${this.toString()} attached to a different loop: create the Future inside the task's run()`,
       );
-      new Awaiter(undefined, onFulfilled, onRejected, capturedResolve, capturedReject).reject(err);
-      return promise;
+      new Awaiter(undefined, onFulfilled, onRejected, resolve, reject).reject(err);
+      return promise!;
     }
     if ((task as unknown) === this) {
-      new Awaiter(undefined, onFulfilled, onRejected, capturedResolve, capturedReject).reject(
+      new Awaiter(undefined, onFulfilled, onRejected, resolve, reject).reject(
         new RuntimeError("Task cannot await on itself: await another task, or return the value"),
       );
-      return promise;
+      return promise!;
     }
     if (this.#state !== PENDING) {
       // As CPython's `await fut` on a done Future: the task does not suspend,
       // and a cancel requested meanwhile waits for its next suspension.
-      this._deliver(new Awaiter(undefined, onFulfilled, onRejected, capturedResolve, capturedReject));
-      return promise;
+      this._deliver(new Awaiter(undefined, onFulfilled, onRejected, resolve, reject));
+      return promise!;
     }
-    const awaiter = new Awaiter(task, onFulfilled, onRejected, capturedResolve, capturedReject);
+    const awaiter = new Awaiter(task, onFulfilled, onRejected, resolve, reject);
     this.#addCallback(awaiter);
     if (task !== undefined) {
       // The wake-up is registered first, as CPython's Task.__step does: a
@@ -308,7 +346,7 @@ export class Future<T = unknown> implements Promise<T> {
       // The task now waits: its step is over, and the loop goes on.
       _suspend(task, this);
     }
-    return promise;
+    return promise!;
   }
 
   /** Like Promise.prototype.catch. */
@@ -317,11 +355,20 @@ export class Future<T = unknown> implements Promise<T> {
   }
 
   /**
-   * Like Promise.prototype.finally, which it is, applied to this Future: it
-   * calls `this.then()` at once, as `await` does.
+   * Like Promise.prototype.finally: it calls `this.then()` at once, as
+   * `await` does, and runs `onFinally` once the Future is done.
    */
   finally(onFinally?: (() => void) | null): Promise<T> {
-    return Promise.prototype.finally.call(this, onFinally);
+    // Promise.prototype.finally's steps (thenFinally, catchFinally), in
+    // functions of its own: then() takes built-in ones for an await.
+    if (typeof onFinally !== "function") return this.then(onFinally, onFinally);
+    return this.then(
+      (value) => Promise.resolve(onFinally()).then(() => value),
+      (reason: unknown) =>
+        Promise.resolve(onFinally()).then(() => {
+          throw reason;
+        }),
+    );
   }
 
   /**

@@ -132,6 +132,44 @@ describe("Future, Task and Coroutine as Promises", () => {
     });
   });
 
+  it("in task code, then() with a promise's resolving functions (what await passes) returns undefined; other callers get a Promise", async () => {
+    await runVirtual(async () => {
+      const fut = new Future<number>();
+      let returned: unknown = "not called";
+      const followed = new Promise<number>((resolve, reject) => {
+        returned = fut.then(resolve, reject);
+      });
+      assert.equal(returned, undefined);
+      // Anything else, built-in or not, gets a Promise, as before.
+      assert.ok(fut.then() instanceof Promise);
+      assert.ok(fut.then(Number) instanceof Promise);
+      assert.ok(
+        fut.then(
+          (v) => v,
+          (e: unknown) => e,
+        ) instanceof Promise,
+      );
+      const finished = Promise.resolve(fut).finally(() => {});
+      fut.setResult(7);
+      assert.deepEqual([await followed, await fut, await finished], [7, 7, 7]);
+    });
+  });
+
+  it("outside task code, then() returns a Promise even for a promise's resolving functions", async () => {
+    await runVirtual(async () => {
+      const fut = new Future<number>();
+      let returned: unknown;
+      const followed = new Promise<number>((resolve, reject) => {
+        fut.getLoop().callSoon(() => {
+          returned = fut.then(resolve, reject);
+          fut.setResult(3);
+        });
+      });
+      assert.equal(await followed, 3);
+      assert.ok(returned instanceof Promise);
+    });
+  });
+
   it("a helper typed () => Promise<number> takes waitFor(): its catch() gets the TimeoutError", async () => {
     const result = await runVirtual(async () => {
       const attempt = (): Promise<number> => waitFor(sleep(1, 1), 0.1);
