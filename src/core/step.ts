@@ -81,6 +81,18 @@ export function _runFirstStep<A>(task: SteppingTask, fn: (arg: A) => void, arg: 
   _taskStorage.run(task, runAsTaskCode, fn, arg);
 }
 
+/**
+ * @internal As _runFirstStep, called inside an AsyncResource's
+ * `runInAsyncScope()`, which restores the contexts when it returns: the
+ * task's store is entered with `enterWith`, so only one context is made
+ * (`run()` makes a second one to restore the first; on Node 24, each is a
+ * copy of a Map).
+ */
+export function _runFirstStepInScope<A>(task: SteppingTask, fn: (arg: A) => void, arg: A): void {
+  _taskStorage.enterWith(task);
+  runAsTaskCode(fn, arg);
+}
+
 function runAsTaskCode<A>(fn: (arg: A) => void, arg: A): void {
   const was = runningHandles;
   runningHandles = false;

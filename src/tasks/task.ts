@@ -20,7 +20,7 @@ import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from
 import { Future, _FutureExtra } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { type SteppingTask, _runFirstStep, _stepEnded, _stepStarting, _taskStorage } from "../core/step.js";
+import { type SteppingTask, _runFirstStepInScope, _stepEnded, _stepStarting, _taskStorage } from "../core/step.js";
 import { Coroutine } from "./coroutine.js";
 import { _callerSite } from "../debug/origin.js";
 import { isThenable } from "../util.js";
@@ -324,7 +324,8 @@ function cancelWaiter(waiter: Future<unknown>, msg: string | undefined): boolean
 
 function runFirstStep(task: Task<unknown>): void {
   // The body's first step runs inside the start handle: it is task code.
-  _runFirstStep(task, firstStepBody, task);
+  // (Called by runInAsyncScope, which restores the contexts afterwards.)
+  _runFirstStepInScope(task, firstStepBody, task);
 }
 
 function firstStepBody(task: Task<unknown>): void {
