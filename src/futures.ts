@@ -15,7 +15,7 @@
 
 import { inspect } from "node:util";
 import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "./errors.js";
-import { Handle, _callInContext, _captureContext, type _Context } from "./loop/handles.js";
+import { _callInContext, _captureContext, type _Context } from "./loop/handles.js";
 import { _isInternalCallback } from "./loop/internal-callback.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { _getRunningLoop } from "./loop/running-loop.js";
@@ -521,9 +521,7 @@ export class Future<T = unknown> implements Promise<T> {
   }
 
   #scheduleOne(callback: Callback): void {
-    const handle = Handle._new(runCallback, this, this.#loop);
-    handle._arg2 = callback;
-    this.#loop._schedule(handle);
+    this.#loop._soon(runCallback, this, callback);
   }
 
   /** @internal Used by toString(); Task overrides the name and adds its own fields. */

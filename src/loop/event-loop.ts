@@ -15,7 +15,7 @@ import { inspect } from "node:util";
 import { performance } from "node:perf_hooks";
 import { RuntimeError, checkSeconds, show, typeError } from "../errors.js";
 import { type Clock, MonotonicClock } from "./clock.js";
-import { Handle, TimerHandle, type _Runnable, _captureContext } from "./handles.js";
+import { Handle, TimerHandle, _LoopCallback, type _Runnable, _captureContext } from "./handles.js";
 import { TimerHeap } from "./timer-heap.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js";
 import { _trackAsyncGenerators } from "./async-generators.js";
@@ -175,8 +175,8 @@ export class EventLoop implements StepLoop {
   }
 
   /** @internal callSoon without argument checks, for the library's own callbacks. */
-  _soon(callback: (arg: any) => void, arg?: unknown): void {
-    this._schedule(Handle._new(callback, arg, this));
+  _soon(callback: (arg: any, arg2: any) => void, arg?: unknown, arg2?: unknown): void {
+    this._schedule(new _LoopCallback(callback, arg, arg2));
   }
 
   /** @internal */
@@ -261,8 +261,8 @@ export class EventLoop implements StepLoop {
       while (this.#batchIndex < batch.length) {
         const handle = batch[this.#batchIndex]!;
         batch[this.#batchIndex++] = undefined as never;
-        if (slow === undefined) handle._run();
-        else slow.runHandle(handle);
+        if (slow === undefined) handle._run(this);
+        else slow.runHandle(handle, this);
         if (this.#stepping !== undefined) {
           // Resume when the step ends (_stepEnded), or on the next host
           // callback if it awaits something foreign.

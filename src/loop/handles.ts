@@ -44,7 +44,7 @@ function callOutsideTask(fn: (a: any, b: any) => void, a: unknown, b: unknown): 
  * for its first step (a Task is its own start handle).
  */
 export interface _Runnable {
-  _run(): void;
+  _run(loop: EventLoop): void;
   /** A task's step: debug mode times it as the task's, not as a callback. */
   readonly _step: boolean;
   readonly _source?: string | undefined;
@@ -111,6 +111,40 @@ export class Handle {
     const name = this._callback?.name || "<anonymous>";
     const state = this._cancelled ? " cancelled" : "";
     return `<Handle${state} ${name}()>`;
+  }
+}
+
+/**
+ * @internal One of asyncio-ts's own callbacks in the ready queue (a
+ * Future's done callback, a sleep(0)'s turn): never cancelled, never given
+ * to the user, run outside any context of its own, so it holds only the
+ * function and its two arguments.
+ */
+export class _LoopCallback implements _Runnable {
+  constructor(
+    readonly fn: (arg: any, arg2: any) => void,
+    readonly arg: unknown,
+    readonly arg2: unknown,
+  ) {}
+
+  get _step(): boolean {
+    return false;
+  }
+
+  get _source(): string | undefined {
+    return undefined;
+  }
+
+  _run(loop: EventLoop): void {
+    try {
+      this.fn(this.arg, this.arg2);
+    } catch (exception) {
+      loop.callExceptionHandler({ message: `Exception in callback ${this.fn.name || "<anonymous>"}()`, exception });
+    }
+  }
+
+  toString(): string {
+    return `<Handle ${this.fn.name || "<anonymous>"}()>`;
   }
 }
 

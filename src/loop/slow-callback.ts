@@ -33,13 +33,13 @@ export class _SlowStepMonitor {
     this.#loop = loop;
   }
 
-  runHandle(handle: _Runnable): void {
+  runHandle(handle: _Runnable, loop: EventLoop): void {
     if (handle._step) {
-      handle._run();
+      handle._run(loop);
       return;
     }
     const t0 = this.#loop._now();
-    handle._run();
+    handle._run(loop);
     const dt = this.#loop._now() - t0;
     if (dt >= this.#loop.slowCallbackDuration) {
       console.warn(`Executing ${handle.toString()} took ${dt.toFixed(3)} seconds${source(handle._source)}`);
