@@ -128,7 +128,9 @@ class UserCallback {
   ) {}
 }
 
-type Callback = DoneCallback<any> | Awaiter | UserCallback;
+// A task among the callbacks is one whose `await` of this Future wakes it
+// (SteppingTask._awaitResolve): no Awaiter is made for it.
+type Callback = DoneCallback<any> | Awaiter | UserCallback | SteppingTask;
 
 function isCallback(cb: Callback, fn: DoneCallback<any>): boolean {
   return cb === fn || (cb instanceof UserCallback && cb.fn === fn);
@@ -310,6 +312,17 @@ export class Future<T = unknown> implements Promise<T> {
       // `await fut` in task code: V8 calls then() with the resolving
       // functions of a promise it made, and drops what then() returns. So
       // they settle that promise directly, and no promise is made here.
+      if (this.#state === PENDING && task._awaitResolve === undefined && task.getLoop() === this.#loop) {
+        if ((task as unknown) !== this) {
+          // The usual case: the task waits on this Future alone, and is
+          // itself the callback that wakes it.
+          task._awaitResolve = onFulfilled as unknown as (value: unknown) => void;
+          task._awaitReject = onRejected as unknown as (reason: unknown) => void;
+          this.#addCallback(task);
+          _suspend(task, this);
+          return undefined as never;
+        }
+      }
       resolve = onFulfilled as unknown as (value: unknown) => void;
       reject = onRejected as unknown as (reason: unknown) => void;
       onFulfilled = onRejected = undefined;
@@ -384,7 +397,7 @@ export class Future<T = unknown> implements Promise<T> {
    * cancel requested since it suspended replaces the outcome, unless that
    * outcome is a CancelledError already (CPython 3.13 `Task.__step`).
    */
-  _deliver(awaiter: Awaiter): void {
+  _deliver(awaiter: Awaiter | SteppingTask): void {
     let failed = true;
     let value: unknown;
     if (this.#state === CANCELLED) {
@@ -396,7 +409,7 @@ export class Future<T = unknown> implements Promise<T> {
       failed = false;
       value = this.#result;
     }
-    const task = awaiter.task;
+    const task = awaiter instanceof Awaiter ? awaiter.task : awaiter;
     if (task !== undefined) {
       if (_wake(task, this) && !(failed && value instanceof CancelledError)) {
         failed = true;
@@ -404,8 +417,16 @@ export class Future<T = unknown> implements Promise<T> {
         value = task._makeCancelledError();
       }
     }
-    if (failed) awaiter.reject(value);
-    else awaiter.resolve(value);
+    if (awaiter instanceof Awaiter) {
+      if (failed) awaiter.reject(value);
+      else awaiter.resolve(value);
+      return;
+    }
+    // The task's own await: its resolving functions, taken before they run,
+    // since the task may await again as soon as they do.
+    const settle = failed ? awaiter._awaitReject! : awaiter._awaitResolve!;
+    awaiter._awaitResolve = awaiter._awaitReject = undefined;
+    settle(value);
   }
 
   /**
@@ -559,6 +580,11 @@ function runCallback(future: Future<unknown>, cb: Callback): void {
     future._deliver(cb);
     return;
   }
+  if (isAwaitingTask(cb)) {
+    _stepStarting(cb);
+    future._deliver(cb);
+    return;
+  }
   const fn = cb instanceof UserCallback ? cb.fn : cb;
   try {
     if (cb instanceof UserCallback) _callInContext(cb.context, fn, future, undefined);
@@ -574,7 +600,13 @@ function runCallback(future: Future<unknown>, cb: Callback): void {
   }
 }
 
+// A task awaiting the Future: a Task is a Future, and no other Future is a callback.
+function isAwaitingTask(cb: Callback): cb is SteppingTask {
+  return cb instanceof Future;
+}
+
 function formatCallback(cb: Callback): string {
+  if (isAwaitingTask(cb)) return "Task.task_wakeup()";
   if (cb instanceof Awaiter) return cb.task !== undefined ? "Task.task_wakeup()" : "then()";
   const fn = cb instanceof UserCallback ? cb.fn : cb;
   return `${fn.name || "<anonymous>"}()`;

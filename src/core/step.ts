@@ -48,6 +48,14 @@ export interface SteppingTask {
   _takeMustCancel(): boolean;
   /** @internal The CancelledError its pending cancel stands for. */
   _makeCancelledError(): Error;
+  /**
+   * @internal While its code awaits one pending Future: the resolving
+   * functions V8's `await` gave that Future's then(), which wake it. (A
+   * second await at once, as in a Promise.all, goes through an Awaiter.)
+   */
+  _awaitResolve: ((value: unknown) => void) | undefined;
+  /** @internal */
+  _awaitReject: ((reason: unknown) => void) | undefined;
 }
 
 /** @internal The task whose body (and every promise job it starts) is running. */

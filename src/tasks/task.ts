@@ -56,6 +56,8 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   // first step runs in them; later steps continue from it. CPython copies
   // the contextvars context into the task in the same way.
   #context: AsyncResource | undefined;
+  /** @internal */ _awaitResolve: ((value: unknown) => void) | undefined;
+  /** @internal */ _awaitReject: ((reason: unknown) => void) | undefined;
   /** @internal The loop's list of tasks not done yet (EventLoop._addTask). */ _prevTask: Task<unknown> | undefined;
   /** @internal */ _nextTask: Task<unknown> | undefined;
 
