@@ -15,10 +15,13 @@ import { Future } from "../futures.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import type { TimerHandle } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
-import { getRunningLoop } from "../loop/running-loop.js";
+import { _getRunningLoop, getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type AwaitableLike, type ResultOf, _toFutures } from "./ensure-future.js";
 import { isThenable } from "../util.js";
+
+// What #take() gives when no completed Future is waiting to be taken.
+const NONE: unique symbol = Symbol("none");
 
 /** Options of `asCompleted()`. */
 export interface AsCompletedOptions {
@@ -94,18 +97,19 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
     this.#done.push(fut);
   }
 
-  #take(): { fut: Future<T> | undefined } | undefined {
-    if (this.#doneHead >= this.#done.length) return undefined;
+  // The next completed Future, undefined for a timeout marker, or NONE.
+  #take(): Future<T> | undefined | typeof NONE {
+    if (this.#doneHead >= this.#done.length) return NONE;
     const fut = this.#done[this.#doneHead];
     this.#done[this.#doneHead++] = undefined;
-    return { fut };
+    return fut;
   }
 
   /** @internal A Future of the next result, in completion order. */
   _nextResult(): Future<T> {
     const taken = this.#take();
-    if (taken !== undefined) {
-      if (taken.fut !== undefined) return taken.fut;
+    if (taken !== NONE) {
+      if (taken !== undefined) return taken;
       const timedOut = new Future<T>({ loop: this.#loop });
       copyOutcome(undefined, timedOut, this.#timeout);
       return timedOut;
@@ -119,8 +123,8 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
   // Boxed: an async function returning a Future would adopt its result.
   async #nextDone(): Promise<{ fut: Future<T> }> {
     const taken = this.#take();
-    let fut = taken?.fut;
-    if (taken === undefined) {
+    let fut = taken === NONE ? undefined : taken;
+    if (taken === NONE) {
       const getter = new Future<{ fut: Future<T> | undefined }>({ loop: this.#loop });
       this.#getters.push(getter);
       this.#boxed.push(true);
@@ -178,15 +182,41 @@ class NextResult<T> extends Coroutine<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (this.#taken === undefined) {
+    let taken = this.#taken;
+    if (taken === undefined) {
       try {
         this._claim(); // Started: a Task cannot run it again.
       } catch (err) {
         return Promise.reject(err).then(onFulfilled, onRejected);
       }
-      this.#taken = this.#source._nextResult();
+      this.#taken = taken = this.#source._nextResult();
+      // Usually the next Future is done already: its result is handed over
+      // now, as Future.then does for a done Future, without an awaiter. A
+      // failure, a cancellation, or a loop not running goes the long way.
+      if (
+        typeof onFulfilled === "function" &&
+        taken.done() &&
+        !taken.cancelled() &&
+        _getRunningLoop() === taken.getLoop()
+      ) {
+        let value: T;
+        try {
+          value = taken.result();
+        } catch {
+          return taken.then(onFulfilled, onRejected);
+        }
+        let settled: R1 | PromiseLike<R1>;
+        try {
+          settled = onFulfilled(value);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        // A new Promise, as then() gives, also for a Promise the callback returned.
+        if (settled instanceof Promise) return new Promise((resolve) => resolve(settled));
+        return Promise.resolve(settled);
+      }
     }
-    return this.#taken.then(onFulfilled, onRejected);
+    return taken.then(onFulfilled, onRejected);
   }
 }
 
