@@ -51,36 +51,43 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
   readonly #getters: (Future<T> | Future<{ fut: Future<T> | undefined }>)[] = [];
   readonly #boxed: boolean[] = [];
   #gettersHead = 0;
-  readonly #todo: Set<Future<T>>;
+  // CPython's `_todo` as a count of the Futures whose completion is still to
+  // come (each is distinct), and, with a timeout, every Future, to unhook
+  // the pending ones from when it fires.
+  #todo: number;
+  readonly #futures: ReadonlyMap<unknown, Future<T>> | undefined;
   readonly #loop: EventLoop;
   #remaining: number;
   #timer: TimerHandle | undefined;
   readonly #timeout: number;
 
-  /** @internal */
-  constructor(futures: Set<Future<T>>, timeout: number | null, loop: EventLoop) {
-    this.#todo = futures;
+  /** @internal `futures`: each awaitable's Future, each Future once. */
+  constructor(futures: ReadonlyMap<unknown, Future<T>>, timeout: number | null, loop: EventLoop) {
+    const size = futures.size;
+    this.#todo = size;
     this.#loop = loop;
-    this.#remaining = futures.size;
+    this.#remaining = size;
     this.#timeout = timeout ?? Infinity;
-    for (const fut of futures) fut.addDoneCallback(_internalCallback(this.#onCompletion));
-    if (futures.size > 0 && timeout !== null) {
+    const onCompletion = _internalCallback(this.#onCompletion);
+    for (const fut of futures.values()) fut.addDoneCallback(onCompletion);
+    if (size > 0 && timeout !== null) {
+      this.#futures = futures;
       this.#timer = loop._timer(loop.time() + timeout, () => this.#onTimeout(), undefined);
     }
   }
 
   readonly #onCompletion = (fut: Future<T>): void => {
-    if (!this.#todo.delete(fut)) return; // The timeout came first.
+    if (this.#todo === 0) return; // The timeout came first.
+    this.#todo--;
     this.#put(fut);
-    if (this.#todo.size === 0) this.#timer?.cancel();
+    if (this.#todo === 0) this.#timer?.cancel();
   };
 
   #onTimeout(): void {
-    for (const fut of this.#todo) {
-      fut.removeDoneCallback(this.#onCompletion);
-      this.#put(undefined); // A marker: waiting for it throws TimeoutError.
-    }
-    this.#todo.clear();
+    // A done Future keeps its callback, already scheduled: #onCompletion
+    // then finds no completion to come, as CPython's finds `_todo` empty.
+    for (const fut of this.#futures!.values()) fut.removeDoneCallback(this.#onCompletion);
+    for (; this.#todo > 0; this.#todo--) this.#put(undefined); // A marker: waiting for it throws TimeoutError.
   }
 
   #put(fut: Future<T> | undefined): void {
@@ -274,5 +281,5 @@ export function asCompleted<const T extends readonly AwaitableLike<unknown>[]>(
   if (timeout !== null) checkSeconds(timeout, "asCompleted() timeout");
   const loop = getRunningLoop();
   const futures = _toFutures(aws as Iterable<unknown>, loop, "asCompleted()");
-  return new AsCompleted(new Set(futures.values()) as Set<Future<ResultOf<T[number]>>>, timeout, loop);
+  return new AsCompleted(futures as Map<unknown, Future<ResultOf<T[number]>>>, timeout, loop);
 }
