@@ -127,18 +127,27 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
     return getter;
   }
 
-  // Boxed: an async function returning a Future would adopt its result.
-  async #nextDone(): Promise<{ fut: Future<T> }> {
+  // The next step of `for await … of`: the next done Future, as soon as one
+  // is taken, without an async function (whose return would adopt the Future's
+  // result). Waiting, the getter is awaited from the task, which it suspends.
+  #nextDone(): Promise<IteratorResult<DoneFuture<T>>> {
     const taken = this.#take();
-    let fut = taken === NONE ? undefined : taken;
     if (taken === NONE) {
       const getter = new Future<{ fut: Future<T> | undefined }>({ loop: this.#loop });
       this.#getters.push(getter);
       this.#boxed.push(true);
-      fut = (await getter).fut;
+      return getter.then(({ fut }) => this.#doneResult(fut));
     }
+    try {
+      return Promise.resolve(this.#doneResult(taken));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #doneResult(fut: Future<T> | undefined): IteratorResult<DoneFuture<T>> {
     if (fut === undefined) throw timeoutError(this.#timeout);
-    return { fut };
+    return { done: false, value: fut };
   }
 
   /**
@@ -162,10 +171,10 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
    */
   [Symbol.asyncIterator](): AsyncIterator<DoneFuture<T>> {
     return {
-      next: async (): Promise<IteratorResult<DoneFuture<T>>> => {
-        if (this.#remaining <= 0) return { done: true, value: undefined };
+      next: (): Promise<IteratorResult<DoneFuture<T>>> => {
+        if (this.#remaining <= 0) return Promise.resolve({ done: true, value: undefined });
         this.#remaining--;
-        return { done: false, value: (await this.#nextDone()).fut };
+        return this.#nextDone();
       },
     };
   }
