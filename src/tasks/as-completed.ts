@@ -15,10 +15,13 @@ import { Future } from "../futures.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import type { TimerHandle } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
-import { getRunningLoop } from "../loop/running-loop.js";
+import { _getRunningLoop, getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type AwaitableLike, type ResultOf, _toFutures } from "./ensure-future.js";
 import { isThenable } from "../util.js";
+
+// What #take() gives when no completed Future is waiting to be taken.
+const NONE: unique symbol = Symbol("none");
 
 /** Options of `asCompleted()`. */
 export interface AsCompletedOptions {
@@ -48,36 +51,43 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
   readonly #getters: (Future<T> | Future<{ fut: Future<T> | undefined }>)[] = [];
   readonly #boxed: boolean[] = [];
   #gettersHead = 0;
-  readonly #todo: Set<Future<T>>;
+  // CPython's `_todo` as a count of the Futures whose completion is still to
+  // come (each is distinct), and, with a timeout, every Future, to unhook
+  // the pending ones from when it fires.
+  #todo: number;
+  readonly #futures: ReadonlyMap<unknown, Future<T>> | undefined;
   readonly #loop: EventLoop;
   #remaining: number;
   #timer: TimerHandle | undefined;
   readonly #timeout: number;
 
-  /** @internal */
-  constructor(futures: Set<Future<T>>, timeout: number | null, loop: EventLoop) {
-    this.#todo = futures;
+  /** @internal `futures`: each awaitable's Future, each Future once. */
+  constructor(futures: ReadonlyMap<unknown, Future<T>>, timeout: number | null, loop: EventLoop) {
+    const size = futures.size;
+    this.#todo = size;
     this.#loop = loop;
-    this.#remaining = futures.size;
+    this.#remaining = size;
     this.#timeout = timeout ?? Infinity;
-    for (const fut of futures) fut.addDoneCallback(_internalCallback(this.#onCompletion));
-    if (futures.size > 0 && timeout !== null) {
+    const onCompletion = _internalCallback(this.#onCompletion);
+    for (const fut of futures.values()) fut.addDoneCallback(onCompletion);
+    if (size > 0 && timeout !== null) {
+      this.#futures = futures;
       this.#timer = loop._timer(loop.time() + timeout, () => this.#onTimeout(), undefined);
     }
   }
 
   readonly #onCompletion = (fut: Future<T>): void => {
-    if (!this.#todo.delete(fut)) return; // The timeout came first.
+    if (this.#todo === 0) return; // The timeout came first.
+    this.#todo--;
     this.#put(fut);
-    if (this.#todo.size === 0) this.#timer?.cancel();
+    if (this.#todo === 0) this.#timer?.cancel();
   };
 
   #onTimeout(): void {
-    for (const fut of this.#todo) {
-      fut.removeDoneCallback(this.#onCompletion);
-      this.#put(undefined); // A marker: waiting for it throws TimeoutError.
-    }
-    this.#todo.clear();
+    // A done Future keeps its callback, already scheduled: #onCompletion
+    // then finds no completion to come, as CPython's finds `_todo` empty.
+    for (const fut of this.#futures!.values()) fut.removeDoneCallback(this.#onCompletion);
+    for (; this.#todo > 0; this.#todo--) this.#put(undefined); // A marker: waiting for it throws TimeoutError.
   }
 
   #put(fut: Future<T> | undefined): void {
@@ -94,18 +104,19 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
     this.#done.push(fut);
   }
 
-  #take(): { fut: Future<T> | undefined } | undefined {
-    if (this.#doneHead >= this.#done.length) return undefined;
+  // The next completed Future, undefined for a timeout marker, or NONE.
+  #take(): Future<T> | undefined | typeof NONE {
+    if (this.#doneHead >= this.#done.length) return NONE;
     const fut = this.#done[this.#doneHead];
     this.#done[this.#doneHead++] = undefined;
-    return { fut };
+    return fut;
   }
 
   /** @internal A Future of the next result, in completion order. */
   _nextResult(): Future<T> {
     const taken = this.#take();
-    if (taken !== undefined) {
-      if (taken.fut !== undefined) return taken.fut;
+    if (taken !== NONE) {
+      if (taken !== undefined) return taken;
       const timedOut = new Future<T>({ loop: this.#loop });
       copyOutcome(undefined, timedOut, this.#timeout);
       return timedOut;
@@ -116,18 +127,27 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
     return getter;
   }
 
-  // Boxed: an async function returning a Future would adopt its result.
-  async #nextDone(): Promise<{ fut: Future<T> }> {
+  // The next step of `for await … of`: the next done Future, as soon as one
+  // is taken, without an async function (whose return would adopt the Future's
+  // result). Waiting, the getter is awaited from the task, which it suspends.
+  #nextDone(): Promise<IteratorResult<DoneFuture<T>>> {
     const taken = this.#take();
-    let fut = taken?.fut;
-    if (taken === undefined) {
+    if (taken === NONE) {
       const getter = new Future<{ fut: Future<T> | undefined }>({ loop: this.#loop });
       this.#getters.push(getter);
       this.#boxed.push(true);
-      fut = (await getter).fut;
+      return getter.then(({ fut }) => this.#doneResult(fut));
     }
+    try {
+      return Promise.resolve(this.#doneResult(taken));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #doneResult(fut: Future<T> | undefined): IteratorResult<DoneFuture<T>> {
     if (fut === undefined) throw timeoutError(this.#timeout);
-    return { fut };
+    return { done: false, value: fut };
   }
 
   /**
@@ -151,10 +171,10 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
    */
   [Symbol.asyncIterator](): AsyncIterator<DoneFuture<T>> {
     return {
-      next: async (): Promise<IteratorResult<DoneFuture<T>>> => {
-        if (this.#remaining <= 0) return { done: true, value: undefined };
+      next: (): Promise<IteratorResult<DoneFuture<T>>> => {
+        if (this.#remaining <= 0) return Promise.resolve({ done: true, value: undefined });
         this.#remaining--;
-        return { done: false, value: (await this.#nextDone()).fut };
+        return this.#nextDone();
       },
     };
   }
@@ -178,15 +198,41 @@ class NextResult<T> extends Coroutine<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (this.#taken === undefined) {
+    let taken = this.#taken;
+    if (taken === undefined) {
       try {
         this._claim(); // Started: a Task cannot run it again.
       } catch (err) {
         return Promise.reject(err).then(onFulfilled, onRejected);
       }
-      this.#taken = this.#source._nextResult();
+      this.#taken = taken = this.#source._nextResult();
+      // Usually the next Future is done already: its result is handed over
+      // now, as Future.then does for a done Future, without an awaiter. A
+      // failure, a cancellation, or a loop not running goes the long way.
+      if (
+        typeof onFulfilled === "function" &&
+        taken.done() &&
+        !taken.cancelled() &&
+        _getRunningLoop() === taken.getLoop()
+      ) {
+        let value: T;
+        try {
+          value = taken.result();
+        } catch {
+          return taken.then(onFulfilled, onRejected);
+        }
+        let settled: R1 | PromiseLike<R1>;
+        try {
+          settled = onFulfilled(value);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        // A new Promise, as then() gives, also for a Promise the callback returned.
+        if (settled instanceof Promise) return new Promise((resolve) => resolve(settled));
+        return Promise.resolve(settled);
+      }
     }
-    return this.#taken.then(onFulfilled, onRejected);
+    return taken.then(onFulfilled, onRejected);
   }
 }
 
@@ -244,5 +290,5 @@ export function asCompleted<const T extends readonly AwaitableLike<unknown>[]>(
   if (timeout !== null) checkSeconds(timeout, "asCompleted() timeout");
   const loop = getRunningLoop();
   const futures = _toFutures(aws as Iterable<unknown>, loop, "asCompleted()");
-  return new AsCompleted(new Set(futures.values()) as Set<Future<ResultOf<T[number]>>>, timeout, loop);
+  return new AsCompleted(futures as Map<unknown, Future<ResultOf<T[number]>>>, timeout, loop);
 }

@@ -286,6 +286,62 @@ describe("asCompleted()", () => {
     assert.deepEqual(trace, ["2 awaitables", "t@0.10", "u@0.20", "w: w@0.30", "v: v@0.40"]);
   });
 
+  it("each awaitable of for…of settles as awaiting the Future would: a result, an exception, a cancel, once each", async () => {
+    await runVirtual(async () => {
+      const ok = new Future<string>();
+      const bad = new Future<string>();
+      const gone = new Future<string>();
+      ok.setResult("ok");
+      bad.setException(new Error("boom"));
+      gone.cancel("gone");
+      const it = asCompleted([ok, bad, gone])[Symbol.iterator]();
+      const first = it.next().value!;
+      await sleep(0); // Every completion is in: each next is done when awaited.
+      assert.equal(await first, "ok");
+      assert.equal(await first, "ok"); // Awaited again: the same result.
+      await assert.rejects(async () => await it.next().value!, /boom/);
+      await assert.rejects(
+        async () => await it.next().value!,
+        (err: unknown) => err instanceof Error && err.name === "CancelledError" && err.message === "gone",
+      );
+      assert.equal(it.next().done, true);
+      await assert.rejects(createTask(first), /cannot reuse already awaited coroutine/);
+    });
+  });
+
+  it("then() of a for…of awaitable gives a new Promise of what its callback returns, or throws", async () => {
+    await runVirtual(async () => {
+      const futs = ["a", "b", "c"].map((r) => {
+        const f = new Future<string>();
+        f.setResult(r);
+        return f;
+      });
+      const [a, b, c] = [...asCompleted(futs)];
+      await sleep(0);
+      const inner = Promise.resolve("inner");
+      const fromA = a!.then(() => inner);
+      assert.ok(fromA instanceof Promise);
+      assert.notEqual(fromA, inner);
+      assert.equal(await fromA, "inner");
+      await assert.rejects(
+        b!.then(() => {
+          throw new Error("from the callback");
+        }),
+        /from the callback/,
+      );
+      assert.equal(await c!.then((x) => `${x}!`), "c!");
+    });
+  });
+
+  it("a for…of awaitable run as a Task takes the next result there", async () => {
+    const results = await runVirtual(async () => {
+      const nexts = [...asCompleted([sleeper(0.2, "slow"), sleeper(0.1, "fast")])];
+      const tasks = nexts.map((next) => createTask(next));
+      return [await tasks[0]!, await tasks[1]!, getRunningLoop().time()];
+    });
+    assert.deepEqual(results, ["fast", "slow", 0.2]);
+  });
+
   it("throws TypeError for a single Task, Future, Coroutine or promise instead of an iterable of them", async () => {
     await runVirtual(async () => {
       const task = createTask(sleeper(0.1, 1));
