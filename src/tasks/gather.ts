@@ -17,7 +17,7 @@ import { _internalCallback } from "../loop/internal-callback.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
-import { type AwaitableLike, type ResultOf, _toFuture } from "./ensure-future.js";
+import { type AwaitableLike, type ResultOf, _toFutures } from "./ensure-future.js";
 import { isThenable } from "../util.js";
 
 /** Options of `gather()`, passed last. */
@@ -107,28 +107,9 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     return outer;
   }
 
-  // Each distinct awaitable once (CPython's arg_to_fut), in one pass that
-  // also lists the children in argument order.
-  const children = new Array<Future<unknown>>(args.length);
-  const distinct: Future<unknown>[] = [];
-  const argToFut = new Map<unknown, Future<unknown>>();
-  try {
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i];
-      let fut = argToFut.get(arg);
-      if (fut === undefined) {
-        fut = _toFuture(arg, loop, "gather()");
-        argToFut.set(arg, fut);
-        distinct.push(fut);
-      }
-      children[i] = fut;
-    }
-  } catch (err) {
-    // Nothing is left running unawaited: the Tasks made so far never start.
-    for (const [arg, fut] of argToFut) if (fut !== arg) fut.cancel();
-    throw err;
-  }
-  const nfuts = distinct.length;
+  const argToFut = _toFutures(args, loop, "gather()");
+  const children = args.map((arg) => argToFut.get(arg)!);
+  const nfuts = argToFut.size;
   let nfinished = 0;
   let outer: GatheringFuture<unknown[]> | undefined;
 
@@ -169,7 +150,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
 
   _internalCallback(onChildDone);
   const doneFuts: Future<unknown>[] = [];
-  for (const fut of distinct) {
+  for (const fut of argToFut.values()) {
     if (fut.done()) doneFuts.push(fut);
     else fut.addDoneCallback(onChildDone);
   }
