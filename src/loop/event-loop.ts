@@ -101,6 +101,7 @@ export class EventLoop implements StepLoop {
   #batch: _Runnable[] | undefined;
   #batchIndex = 0;
   #stepping: object | undefined;
+  #inBatch = false; // #runBatch is running a handle (a step that ends inside it needs no resume).
   #wake: (() => void) | undefined;
   #wakeDeadline = Infinity;
   #running = false;
@@ -257,6 +258,7 @@ export class EventLoop implements StepLoop {
     const batch = this.#batch!;
     const slow = this._slow;
     _handlesStart();
+    this.#inBatch = true;
     try {
       while (this.#batchIndex < batch.length) {
         const handle = batch[this.#batchIndex]!;
@@ -271,6 +273,7 @@ export class EventLoop implements StepLoop {
         }
       }
     } finally {
+      this.#inBatch = false;
       _handlesEnd();
     }
     batch.length = 0;
@@ -296,7 +299,10 @@ export class EventLoop implements StepLoop {
   _stepEnded(task: object): void {
     if (this.#stepping !== task) return;
     this.#stepping = undefined;
-    if (this.#batch !== undefined && !_runningHandles()) this.#runBatch();
+    // A step that ends inside the handle that started it (a body that
+    // returns or throws before awaiting) lets the batch go on by itself;
+    // resuming from here would nest a batch per such task.
+    if (this.#batch !== undefined && !this.#inBatch) this.#runBatch();
   }
 
   readonly #stop = (): void => {
