@@ -15,7 +15,7 @@ import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
-import { Task } from "./task.js";
+import { type TaskBody, _newTask } from "./task.js";
 import { isThenable } from "../util.js";
 
 /**
@@ -57,7 +57,8 @@ export function _toFuture(aw: unknown, loop: EventLoop, what: string): Future<un
     return aw;
   }
   if (aw instanceof Coroutine || typeof aw === "function") {
-    return new Task(aw as Coroutine<unknown>, { loop });
+    // As CPython's loop.create_task: through the loop's task factory, if set.
+    return _newTask(loop, aw as TaskBody<unknown>, {});
   }
   if (isThenable(aw)) {
     const fut = new Future<unknown>({ loop });
