@@ -281,11 +281,15 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   }
 
   // Port of CPython 3.13 Lib/asyncio/tasks.py `Task.__eager_start`: the
-  // first step runs now, in the creator's AsyncLocalStorage contexts (the
-  // current ones, so no AsyncResource is kept), with the task as the current
-  // task until the body's first await; the creator's is current again after.
-  // A body that returns or throws there completes the task before
-  // createTask returns, and its done callbacks are scheduled, not called.
+  // first step runs now, in the creator's AsyncLocalStorage contexts, with
+  // the task as the current task until the body's first await; the
+  // creator's is current again after. A body that returns or throws there
+  // completes the task before createTask returns, and its done callbacks are
+  // scheduled, not called.
+  // The step runs in an AsyncResource of its own (made now, so holding the
+  // current contexts), as CPython runs it in the task's copy of the
+  // context: an `enterWith` in the body stays in the task. Without it, on
+  // Node 20 as on Node 24, the write would land in the creator's context.
   #eagerStart(): void {
     // Inside a loop callback (a callSoon or done callback), the loop's batch
     // waits for the step after the callback, as it waits for a lazy task's
@@ -295,7 +299,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     // eager task that creates one) the step is part of the creator's, and
     // the batch already waits for that. Elsewhere no batch waits.
     const inHandle = _runningHandles();
-    _runFirstStep(this as Task<unknown>, firstStepBody, this as Task<unknown>);
+    new AsyncResource("asyncio-ts.Task").runInAsyncScope(runFirstStep, null, this as Task<unknown>);
     // Done, or suspended on a Future already (a Future as the body): the step is over.
     if (inHandle && !this.done() && this.#waiter === undefined) _stepStarting(this);
   }
