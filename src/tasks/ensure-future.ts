@@ -92,8 +92,9 @@ function notAwaitable(aw: unknown, what: string): TypeError {
 
 /**
  * @internal Each distinct awaitable of `aws` as a Future, in order. On a bad
- * one, the Tasks made for those before it are cancelled before they start,
- * so nothing is left running unawaited.
+ * one, the Tasks made for those before it are cancelled before they start
+ * (an eager one has run its first step already, and is cancelled at its
+ * await), so nothing is left running unawaited.
  */
 export function _toFutures(aws: Iterable<unknown>, loop: EventLoop, what: string): Map<unknown, Future<unknown>> {
   const map = new Map<unknown, Future<unknown>>();
