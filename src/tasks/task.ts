@@ -27,7 +27,6 @@ import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import {
   type SteppingTask,
-  _runFirstStep,
   _runFirstStepInScope,
   _runningHandles,
   _stepEnded,
