@@ -29,6 +29,7 @@ const analysisFile = join(root, "bench", "analysis.md");
 // between runs, and memory.bench needs it to measure at all.
 const flags = {
   "gather.bench.js": ["--expose-gc"],
+  "gather-eager.bench.js": ["--expose-gc"],
   "sleep.bench.js": ["--expose-gc"],
   "as-completed.bench.js": ["--expose-gc"],
   "memory.bench.js": ["--expose-gc"],

@@ -22,7 +22,16 @@ export { Future, isFuture, type DoneCallback, type FutureOptions } from "./futur
 export { Coroutine, coroutine, isCoroutine } from "./tasks/coroutine.js";
 
 // tasks.py
-export { Task, createTask, type TaskBody, type TaskOptions } from "./tasks/task.js";
+export {
+  Task,
+  createTask,
+  createEagerTaskFactory,
+  eagerTaskFactory,
+  type TaskBody,
+  type TaskConstructor,
+  type TaskFactory,
+  type TaskOptions,
+} from "./tasks/task.js";
 export { currentTask, allTasks } from "./tasks/current-task.js";
 export { ensureFuture, type AwaitableLike, type ResultOf } from "./tasks/ensure-future.js";
 export { sleep } from "./tasks/sleep.js";

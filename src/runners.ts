@@ -15,7 +15,7 @@ import { EventLoop } from "./loop/event-loop.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./loop/running-loop.js";
 import { _exitWith130IfUncaught, _installSigint } from "./signals.js";
 import { Coroutine } from "./tasks/coroutine.js";
-import { Task, type TaskBody } from "./tasks/task.js";
+import { Task, type TaskBody, type TaskFactory, _newTask } from "./tasks/task.js";
 import { isThenable } from "./util.js";
 import type { Future } from "./futures.js";
 import { gather } from "./tasks/gather.js";
@@ -32,6 +32,12 @@ export interface RunOptions {
   debug?: boolean;
   /** Makes the loop; default `new EventLoop()`. Tests pass a VirtualClock this way. */
   loopFactory?: () => EventLoop;
+  /**
+   * The loop's task factory (see EventLoop.setTaskFactory): `eagerTaskFactory`
+   * starts every task inside `createTask()`. The main task starts on the
+   * first loop turn regardless, as the loop is not running yet.
+   */
+  taskFactory?: TaskFactory;
 }
 
 /** What `run()` runs: an async function (called with no arguments) or a Coroutine. */
@@ -52,11 +58,13 @@ export class Runner {
   #loop: EventLoop | undefined;
   readonly #debug: boolean | undefined;
   readonly #loopFactory: (() => EventLoop) | undefined;
+  readonly #taskFactory: TaskFactory | undefined;
   #running = false;
 
   constructor(options: RunOptions = {}) {
     this.#debug = options.debug;
     this.#loopFactory = options.loopFactory;
+    this.#taskFactory = options.taskFactory;
   }
 
   /** The runner's loop, created on first use. */
@@ -83,7 +91,8 @@ export class Runner {
     }
     this.#lazyInit();
     const loop = this.#loop!;
-    const task = new Task(main as TaskBody<Awaited<T>>, { loop });
+    // As CPython's Runner.run: loop.create_task, so through the task factory.
+    const task = _newTask(loop, main as TaskBody<unknown>, {}) as Task<Awaited<T>>;
     const interrupts = { interrupts: 0 };
     const removeSigint = _installSigint(task as Task<unknown>, interrupts);
     this.#running = true;
@@ -136,6 +145,7 @@ export class Runner {
       throw typeError(`loopFactory must return an EventLoop, got ${show(loop)}`);
     }
     if (this.#debug !== undefined) loop.setDebug(this.#debug);
+    if (this.#taskFactory !== undefined) loop.setTaskFactory(this.#taskFactory);
     this.#loop = loop;
     this.#state = "initialized";
   }

@@ -24,7 +24,7 @@ import type { ThreadPoolExecutor } from "../threads/executor.js";
 import type { CancellableFunction, ModuleFunction } from "../threads/function-source.js";
 import { _internalCallback } from "./internal-callback.js";
 import { type StepLoop, _handlesEnd, _handlesStart, _runningHandles } from "../core/step.js";
-import type { Task } from "../tasks/task.js";
+import type { Task, TaskFactory } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
 import { _SlowStepMonitor } from "./slow-callback.js";
 
@@ -615,6 +615,28 @@ export class EventLoop implements StepLoop {
     const tasks: Task<unknown>[] = [];
     for (let task = this.#firstTask; task !== undefined; task = task._nextTask) tasks.push(task);
     return tasks;
+  }
+
+  // ---- task factory (CPython's set_task_factory) -------------------------
+
+  #taskFactory: TaskFactory | undefined;
+
+  /**
+   * Sets the function that makes the loop's tasks: `createTask()`, and the
+   * functions that run an async function as a Task (`gather()`,
+   * `ensureFuture()`, ...). `eagerTaskFactory` starts each task eagerly;
+   * null or undefined restores the default.
+   */
+  setTaskFactory(factory: TaskFactory | null | undefined): void {
+    if (factory != null && typeof factory !== "function") {
+      throw typeError(`task factory must be a function or null, got ${show(factory)}`);
+    }
+    this.#taskFactory = factory ?? undefined;
+  }
+
+  /** The task factory, or undefined for the default one. */
+  getTaskFactory(): TaskFactory | undefined {
+    return this.#taskFactory;
   }
 
   /** A new Future bound to this loop. */

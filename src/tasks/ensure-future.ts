@@ -15,7 +15,7 @@ import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
-import { Task } from "./task.js";
+import { type TaskBody, _newTask } from "./task.js";
 import { isThenable } from "../util.js";
 
 /**
@@ -57,7 +57,8 @@ export function _toFuture(aw: unknown, loop: EventLoop, what: string): Future<un
     return aw;
   }
   if (aw instanceof Coroutine || typeof aw === "function") {
-    return new Task(aw as Coroutine<unknown>, { loop });
+    // As CPython's loop.create_task: through the loop's task factory, if set.
+    return _newTask(loop, aw as TaskBody<unknown>, {});
   }
   if (isThenable(aw)) {
     const fut = new Future<unknown>({ loop });
@@ -91,8 +92,9 @@ function notAwaitable(aw: unknown, what: string): TypeError {
 
 /**
  * @internal Each distinct awaitable of `aws` as a Future, in order. On a bad
- * one, the Tasks made for those before it are cancelled before they start,
- * so nothing is left running unawaited.
+ * one, the Tasks made for those before it are cancelled before they start
+ * (an eager one has run its first step already, and is cancelled at its
+ * await), so nothing is left running unawaited.
  */
 export function _toFutures(aws: Iterable<unknown>, loop: EventLoop, what: string): Map<unknown, Future<unknown>> {
   const map = new Map<unknown, Future<unknown>>();

@@ -12,6 +12,11 @@
  * A body that combines awaitables with Promise.all has several waiters;
  * cancel() cancels them all.
  *
+ * Eager tasks (CPython 3.12 `eager_start`, `eager_task_factory`): the first
+ * step runs inside `createTask`. Differs: it runs synchronously only up to
+ * the body's first `await`, since a JavaScript async function goes on in
+ * promise jobs from there (docs/differences.md, "Eager tasks").
+ *
  * @module
  */
 
@@ -20,7 +25,14 @@ import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from
 import { Future, _FutureExtra } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { type SteppingTask, _runFirstStepInScope, _stepEnded, _stepStarting, _taskStorage } from "../core/step.js";
+import {
+  type SteppingTask,
+  _runFirstStepInScope,
+  _runningHandles,
+  _stepEnded,
+  _stepStarting,
+  _taskStorage,
+} from "../core/step.js";
 import { Coroutine } from "./coroutine.js";
 import { _callerSite } from "../debug/origin.js";
 import { isThenable } from "../util.js";
@@ -36,11 +48,31 @@ export type TaskBody<T> = (() => T | PromiseLike<T>) | Coroutine<T> | Future<T>;
 export interface TaskOptions {
   /** The task's name; default `Task-N`. */
   name?: string;
+  /**
+   * Runs the task's first step now, inside `createTask`, up to the body's
+   * first `await`, when the loop is running (CPython 3.12's `eager_start`).
+   * A body that finishes there never waits for a loop turn. Default: false,
+   * or true under {@link eagerTaskFactory}.
+   */
+  eagerStart?: boolean;
 }
 
 /**
+ * A loop's task factory (CPython's `loop.set_task_factory`): makes the Task
+ * for `createTask(body, options)`, and for `gather()`, `ensureFuture()` and
+ * the other functions that run an async function as a Task.
+ */
+export type TaskFactory = (loop: EventLoop, body: TaskBody<unknown>, options: TaskOptions) => Task<unknown>;
+
+/** A Task class, or a subclass, as {@link createEagerTaskFactory} takes it. */
+export type TaskConstructor = new (
+  body: TaskBody<unknown>,
+  options: TaskOptions & { loop?: EventLoop },
+) => Task<unknown>;
+
+/**
  * A Future that runs a coroutine. Create one with {@link createTask}; it
- * starts on a later loop turn, never inside `createTask`.
+ * starts on a later loop turn, or with `eagerStart` inside `createTask`.
  */
 export class Task<T = unknown> extends Future<T> implements SteppingTask {
   // While the task is not done: before its first step, the task itself is
@@ -76,6 +108,13 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     this.#body = body;
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
     if (loop.getDebug()) this._source = _callerSite();
+    if (options.eagerStart === true && loop.isRunning()) {
+      // As CPython 3.12+: an eager task is registered before its first step,
+      // so allTasks() inside the step finds it.
+      loop._addTask(this as Task<unknown>);
+      this.#eagerStart();
+      return;
+    }
     this.#context = new AsyncResource("asyncio-ts.Task");
     // The task is its own start handle: the loop's ready queue calls _run().
     loop._schedule(this);
@@ -240,6 +279,30 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     context.runInAsyncScope(runFirstStep, null, this as Task<unknown>);
   }
 
+  // Port of CPython 3.13 Lib/asyncio/tasks.py `Task.__eager_start`: the
+  // first step runs now, in the creator's AsyncLocalStorage contexts, with
+  // the task as the current task until the body's first await; the
+  // creator's is current again after. A body that returns or throws there
+  // completes the task before createTask returns, and its done callbacks are
+  // scheduled, not called.
+  // The step runs in an AsyncResource of its own (made now, so holding the
+  // current contexts), as CPython runs it in the task's copy of the
+  // context: an `enterWith` in the body stays in the task. Without it, on
+  // Node 20 as on Node 24, the write would land in the creator's context.
+  #eagerStart(): void {
+    // Inside a loop callback (a callSoon or done callback), the loop's batch
+    // waits for the step after the callback, as it waits for a lazy task's
+    // first step: the rest of the step (up to the task's next asyncio-ts
+    // await) runs in promise jobs, before the next handle, as in CPython it
+    // runs inside the callback. Inside task code (another task's step, an
+    // eager task that creates one) the step is part of the creator's, and
+    // the batch already waits for that. Elsewhere no batch waits.
+    const inHandle = _runningHandles();
+    new AsyncResource("asyncio-ts.Task").runInAsyncScope(runFirstStep, null, this as Task<unknown>);
+    // Done, or suspended on a Future already (a Future as the body): the step is over.
+    if (inHandle && !this.done() && this.#waiter === undefined) _stepStarting(this);
+  }
+
   /** @internal The body returned `value`. */
   _onReturn(value: T): void {
     if (this.done()) return;
@@ -378,7 +441,8 @@ function taskCompletionError(what: string): RuntimeError {
 
 /**
  * Schedules `coro` to run as a Task on the running loop; it starts on a later
- * loop turn, never inside this call.
+ * loop turn, or with `eagerStart` (or the loop's {@link eagerTaskFactory})
+ * inside this call, up to its first `await`.
  *
  * @param coro - An async function (called with no arguments) or a lazy Coroutine.
  * @throws {TypeError} for anything else, such as an already running promise.
@@ -391,8 +455,46 @@ function taskCompletionError(what: string): RuntimeError {
  */
 export function createTask<T>(coro: TaskBody<T>, options: TaskOptions = {}): Task<Awaited<T>> {
   const loop = checkedLoop(coro, undefined, "createTask()");
-  return new Task(coro as TaskBody<Awaited<T>>, { ...options, loop });
+  return _newTask(loop, coro, options) as Task<Awaited<T>>;
 }
+
+/**
+ * @internal A new Task of `loop`, made by the loop's task factory if one is
+ * set (port of CPython 3.13 Lib/asyncio/base_events.py `create_task`; the
+ * name goes to the factory, as CPython 3.13.3+ and 3.14 pass it).
+ */
+export function _newTask(loop: EventLoop, body: TaskBody<unknown>, options: TaskOptions): Task<unknown> {
+  const factory = loop.getTaskFactory();
+  if (factory === undefined) return new Task(body, { ...options, loop });
+  loop._checkOpen("createTask()");
+  return factory(loop, body, options);
+}
+
+/**
+ * A task factory that starts every task eagerly, made with `taskClass` (Task
+ * or a subclass). Port of CPython 3.12 Lib/asyncio/tasks.py
+ * `create_eager_task_factory`; as in CPython 3.14, `eagerStart: false`
+ * passed to createTask still makes a lazy task.
+ *
+ * @example
+ * ```ts
+ * await run(main, { taskFactory: createEagerTaskFactory(MyTask) });
+ * ```
+ */
+export function createEagerTaskFactory(taskClass: TaskConstructor): TaskFactory {
+  if (typeof taskClass !== "function") {
+    throw typeError(`createEagerTaskFactory() expects a Task class, got ${show(taskClass)}`);
+  }
+  return (loop, body, options) => new taskClass(body, { ...options, eagerStart: options.eagerStart ?? true, loop });
+}
+
+/**
+ * The task factory of eager Tasks (CPython 3.12 `asyncio.eager_task_factory`):
+ * `run(main, { taskFactory: eagerTaskFactory })` or
+ * `loop.setTaskFactory(eagerTaskFactory)`. Each task's first step runs
+ * inside `createTask` (or `gather()`, ...), up to its first `await`.
+ */
+export const eagerTaskFactory: TaskFactory = createEagerTaskFactory(Task as TaskConstructor);
 
 // The loop a new task runs on, once its body is one a Task can run.
 function checkedLoop(body: unknown, loop: EventLoop | undefined, what: string): EventLoop {
