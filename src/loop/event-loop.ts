@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { RuntimeError, checkSeconds, show, typeError } from "../errors.js";
 import { type Clock, MonotonicClock } from "./clock.js";
 import { Handle, TimerHandle, _LoopCallback, type _Runnable, _captureContext } from "./handles.js";
-import { TimerHeap } from "./timer-heap.js";
+import { TimerQueue } from "./timer-queue.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./running-loop.js";
 import { _trackAsyncGenerators } from "./async-generators.js";
 import { Future } from "../futures.js";
@@ -95,7 +95,7 @@ export class EventLoop implements StepLoop {
   readonly #clock: Clock;
   #ready: _Runnable[] = [];
   #spare: _Runnable[] = [];
-  readonly #timers = new TimerHeap();
+  readonly #timers = new TimerQueue();
   #timerSeq = 0;
   #immediate: NodeJS.Immediate | undefined;
   #batch: _Runnable[] | undefined;
@@ -190,9 +190,14 @@ export class EventLoop implements StepLoop {
   }
 
   /** @internal */
-  _timer(when: number, callback: (arg: any) => void, arg: unknown): TimerHandle {
+  _timer(
+    when: number,
+    callback: (arg: any) => void,
+    arg: unknown,
+    delay: number = when - this.#clock.now(),
+  ): TimerHandle {
     const handle = TimerHandle._newTimer(when, callback, arg, this, ++this.#timerSeq);
-    this.#timers.push(handle);
+    this.#timers.push(handle, delay);
     // Arm the clock only when the loop is idle: a virtual clock jumps ahead
     // when its wake-up fires. A turn in progress arms it when it ends.
     if (this.#running && this.#immediate === undefined && this.#batch === undefined && when < this.#wakeDeadline) {
@@ -203,7 +208,7 @@ export class EventLoop implements StepLoop {
 
   /** @internal Called by TimerHandle.cancel(). */
   _timerCancelled(handle: TimerHandle): void {
-    this.#timers.remove(handle);
+    this.#timers.cancelled(handle);
   }
 
   #checkCallback(callback: unknown, what: string): void {
@@ -237,11 +242,7 @@ export class EventLoop implements StepLoop {
       return;
     }
     const end = this.#clock.now() + this.#clock.resolution;
-    const timers = this.#timers;
-    for (let top = timers.peek(); top !== undefined && top.when() <= end; top = timers.peek()) {
-      timers.pop();
-      this.#ready.push(top);
-    }
+    this.#timers.popDue(end, this.#ready);
     this.#batch = this.#ready;
     this.#batchIndex = 0;
     this.#ready = this.#spare;

@@ -43,7 +43,7 @@ export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
     // One turn: the awaiting task resumes in the next turn, not the one after.
     loop._soon(sleep0, future);
   } else {
-    future._timer = loop._timer(loop.time() + delay, wake, future);
+    future._timer = loop._timer(loop.time() + delay, wake, future, delay);
   }
   return future;
 }
