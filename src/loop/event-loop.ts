@@ -207,8 +207,8 @@ export class EventLoop implements StepLoop {
   }
 
   /** @internal Called by TimerHandle.cancel(). */
-  _timerCancelled(handle: TimerHandle): void {
-    this.#timers.cancelled(handle);
+  _timerCancelled(_handle: TimerHandle): void {
+    this.#timers.cancelled();
   }
 
   #checkCallback(callback: unknown, what: string): void {

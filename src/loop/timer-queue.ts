@@ -14,9 +14,11 @@
  * Equal deadlines pop in scheduling order (TimerHandle._seq): asyncio-ts's
  * own rule, where CPython's heapq leaves their order to the heap's shape.
  *
- * Cancelled timers are dropped lazily, as CPython does: skipped when they
- * reach the front, and all removed at once when they are more than half of
- * the queue (`_timer_handle_cancelled` and the sweep in `_run_once`).
+ * Cancelled timers are dropped lazily, as CPython does: when they reach the
+ * front before the loop waits (or, once due, they go to the ready queue with
+ * the others, where a cancelled handle does nothing), and all at once when
+ * they are more than half of the queue (`_timer_handle_cancelled` and the
+ * sweep in `_run_once`).
  *
  * @module
  */
@@ -26,18 +28,24 @@ import type { TimerHandle, _Runnable } from "./handles.js";
 // CPython's _MIN_SCHEDULED_TIMER_HANDLES: below this size, no sweep.
 const MIN_SWEEP_SIZE = 100;
 
-/** Timers in deadline order, and the deadline of the first for the heap. */
+/**
+ * Timers in deadline order. Their deadlines are kept beside them, so that
+ * popping a timer reads this run's arrays, not the timer: 100,000 timers
+ * are too many for the cache, and the loop reads each once more anyway when
+ * it runs it.
+ */
 class Run {
   readonly items: TimerHandle[] = [];
+  readonly whens: number[] = [];
   head = 0;
-  /** The first timer's deadline and sequence number (the heap's key). */
+  /** The first timer's deadline (the heap's key). */
   when = 0;
-  seq = 0;
   constructor(readonly key: number) {}
 }
 
+// Equal deadlines, rare on a real clock, are ordered by scheduling order.
 function before(a: Run, b: Run): boolean {
-  return a.when < b.when || (a.when === b.when && a.seq < b.seq);
+  return a.when < b.when || (a.when === b.when && a.items[a.head]!._seq < b.items[b.head]!._seq);
 }
 
 /** @internal */
@@ -46,7 +54,10 @@ export class TimerQueue {
   readonly #heap: Run[] = [];
   // The run that a timer of each delay key is appended to.
   readonly #open = new Map<number, Run>();
-  // Timers in the runs, and how many of those are cancelled.
+  // Timers in the runs, cancelled ones included, and how many cancel()
+  // calls were counted since the last sweep: timers cancelled after they
+  // left the queue count too (their handles are not touched when they
+  // leave), so this can only overestimate, and a sweep counts exactly.
   #size = 0;
   #cancelled = 0;
 
@@ -60,20 +71,22 @@ export class TimerQueue {
    * and only affects speed.
    */
   push(handle: TimerHandle, delay: number): void {
+    // Any key is correct: an integer one (milliseconds) is a fast Map key.
     const key = (delay * 1000 + 0.5) | 0;
+    const when = handle._when;
     let run = this.#open.get(key);
-    if (run !== undefined && run.items[run.items.length - 1]!._when <= handle._when) {
+    if (run !== undefined && run.whens[run.whens.length - 1]! <= when) {
       run.items.push(handle);
+      run.whens.push(when);
     } else {
       run = new Run(key);
       run.items.push(handle);
-      run.when = handle._when;
-      run.seq = handle._seq;
+      run.whens.push(when);
+      run.when = when;
       this.#open.set(key, run);
       this.#heap.push(run);
       this.#up(this.#heap.length - 1, run);
     }
-    handle._index = 0;
     this.#size++;
   }
 
@@ -96,27 +109,25 @@ export class TimerQueue {
   }
 
   /**
-   * Moves every timer due by `end` to `out`, in order, skipping cancelled
-   * ones: CPython's `_run_once` moving due timers to the ready queue.
+   * Moves every timer due by `end` to `out`, in order, cancelled ones
+   * included, as CPython's `_run_once` moves due timers to the ready queue
+   * (a cancelled handle does nothing when run).
    */
   popDue(end: number, out: _Runnable[]): void {
     const heap = this.#heap;
     for (let run = heap[0]; run !== undefined && run.when <= end; run = heap[0]) {
-      const first = run.items[run.head]!;
-      if (!first._cancelled) out.push(first);
+      out.push(run.items[run.head]!);
       this.#shift(run);
     }
   }
 
-  /** Called when `handle` was cancelled: it stays until dropped. */
-  cancelled(handle: TimerHandle): void {
-    if (handle._index < 0) return;
+  /** Called when a timer was cancelled: it stays until dropped. */
+  cancelled(): void {
     this.#cancelled++;
     if (this.#size > MIN_SWEEP_SIZE && this.#cancelled * 2 > this.#size) this.#sweep();
   }
 
   clear(): void {
-    for (const run of this.#heap) for (let i = run.head; i < run.items.length; i++) run.items[i]!._index = -1;
     this.#heap.length = 0;
     this.#open.clear();
     this.#size = 0;
@@ -126,19 +137,17 @@ export class TimerQueue {
   // Takes the first timer off `run`, the heap's first, and restores the heap.
   #shift(run: Run): void {
     const items = run.items;
-    const first = items[run.head]!;
     items[run.head++] = undefined as never;
-    first._index = -1;
     this.#size--;
-    if (first._cancelled) this.#cancelled--;
     if (run.head < items.length) {
-      const next = items[run.head]!;
-      run.when = next._when;
-      run.seq = next._seq;
+      const whens = run.whens;
+      run.when = whens[run.head]!;
       // Drop the consumed front once it is most of the array.
       if (run.head >= 1024 && run.head * 2 >= items.length) {
         items.copyWithin(0, run.head);
         items.length -= run.head;
+        whens.copyWithin(0, run.head);
+        whens.length -= run.head;
         run.head = 0;
       }
       this.#down(0, run);
@@ -153,27 +162,30 @@ export class TimerQueue {
   #sweep(): void {
     const heap = this.#heap;
     let kept = 0;
+    let size = 0;
     for (const run of heap) {
-      const items = run.items;
+      const { items, whens } = run;
       let n = 0;
       for (let i = run.head; i < items.length; i++) {
         const handle = items[i]!;
-        if (handle._cancelled) handle._index = -1;
-        else items[n++] = handle;
+        if (handle._cancelled) continue;
+        items[n] = handle;
+        whens[n++] = whens[i]!;
       }
       items.length = n;
+      whens.length = n;
       run.head = 0;
+      size += n;
       if (n === 0) {
         if (this.#open.get(run.key) === run) this.#open.delete(run.key);
         continue;
       }
-      run.when = items[0]!._when;
-      run.seq = items[0]!._seq;
+      run.when = whens[0]!;
       heap[kept++] = run;
     }
     heap.length = kept;
     for (let i = kept - 1; i >= 0; i--) this.#down(i, heap[i]!);
-    this.#size -= this.#cancelled;
+    this.#size = size;
     this.#cancelled = 0;
   }
 

@@ -29,7 +29,7 @@ const noop = (): void => {};
 /** A queue, and a maker of timers whose cancel() reaches it as a loop's would. */
 function setup(): { queue: TimerQueue; timer: (when: number, delay: number) => TimerHandle } {
   const queue = new TimerQueue();
-  const loop = { _timerCancelled: (handle: TimerHandle) => queue.cancelled(handle) } as unknown as EventLoop;
+  const loop = { _timerCancelled: () => queue.cancelled() } as unknown as EventLoop;
   let seq = 0;
   const timer = (when: number, delay: number): TimerHandle => {
     const handle = TimerHandle._newTimer(when, noop, undefined, loop, ++seq);
@@ -101,13 +101,13 @@ describe("TimerQueue", () => {
     assert.deepEqual(drain(queue), [early, late, later]);
   });
 
-  it("popDue() moves the timers due by a time, in order, skipping cancelled ones", () => {
+  it("popDue() moves the timers due by a time, in order, cancelled ones included (as CPython's _run_once)", () => {
     const { queue, timer } = setup();
     const hs = [3, 1, 2, 1, 4, 2].map((when) => timer(when, when));
     hs[1]!.cancel();
     const out: TimerHandle[] = [];
     queue.popDue(2, out);
-    assert.deepEqual(out, [hs[3], hs[2], hs[5]]);
+    assert.deepEqual(out, [hs[1], hs[3], hs[2], hs[5]]);
     assert.deepEqual(drain(queue), [hs[0], hs[4]]);
   });
 
@@ -149,20 +149,24 @@ describe("TimerQueue", () => {
     assert.deepEqual(drain(queue), [hs[99]]);
   });
 
-  it("cancelling a timer after it left the queue does not count toward a sweep", () => {
+  it("cancelling timers after they left the queue may bring a sweep forward, which counts exactly", () => {
     const { queue, timer } = setup();
     const hs = Array.from({ length: 400 }, (_, i) => timer(i, 1));
     const popped = Array.from({ length: 200 }, () => queue.pop()!);
     assert.deepEqual(popped, hs.slice(0, 200));
-    for (const h of popped) h.cancel();
+    for (const h of popped.slice(0, 100)) h.cancel();
+    assert.equal(queue.size, 200);
+    // 101 counted: a sweep that finds nothing to drop.
+    popped[100]!.cancel();
     assert.equal(queue.size, 200);
     for (const h of hs.slice(200, 300)) h.cancel();
     assert.equal(queue.size, 200);
     hs[300]!.cancel();
     assert.equal(queue.size, 99);
+    assert.deepEqual(drain(queue), hs.slice(301));
   });
 
-  it("clear() empties it; timers cleared then cancelled leave it alone", () => {
+  it("clear() empties it; timers cleared then cancelled leave the new ones alone", () => {
     const { queue, timer } = setup();
     const old = Array.from({ length: 300 }, (_, i) => timer(i, 1));
     queue.clear();
