@@ -150,7 +150,6 @@ export class _LoopCallback implements _Runnable {
 
 /** A callback scheduled for a time by `loop.callAt()` or `loop.callLater()`. */
 export class TimerHandle extends Handle {
-  /** @internal Position in the timer heap, -1 when not in it. */ _index = -1;
   /** @internal Tie-breaker: equal deadlines run in scheduling order. */ readonly _seq: number;
   /** @internal The deadline; a plain field, read by the timer heap's comparisons. */ readonly _when: number;
 
