@@ -40,8 +40,9 @@ export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
   const future = new SleepFuture<T | undefined>({ loop });
   future._result = result;
   if (delay <= 0) {
-    // One turn: the awaiting task resumes in the next turn, not the one after.
-    loop._soon(sleep0, future);
+    // One turn: the awaiting task resumes in the next turn, not the one
+    // after. The Future is its own handle in the ready queue (_run).
+    loop._schedule(future);
   } else {
     future._timer = loop._timer(loop.time() + delay, wake, future, delay);
   }
@@ -62,10 +63,14 @@ class SleepFuture<T> extends Future<T> {
     this._timer = undefined;
     return true;
   }
-}
-
-function sleep0(future: SleepFuture<unknown>): void {
-  future._setResultNow(future._result);
+  /** A sleep(0)'s turn, run from the loop's ready queue: wakes the awaiting task now. */
+  _run(): void {
+    this._setResultNow(this._result as T);
+  }
+  /** For debug mode: the ready queue holds a callback here, not a task's step. */
+  get _step(): boolean {
+    return false;
+  }
 }
 
 function wake(future: SleepFuture<unknown>): void {
