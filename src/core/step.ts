@@ -82,19 +82,12 @@ export function _runningHandles(): boolean {
 }
 
 /**
- * @internal Runs a task's first step synchronously inside its start handle:
- * its code counts as task code while it runs.
- */
-export function _runFirstStep<A>(task: SteppingTask, fn: (arg: A) => void, arg: A): void {
-  _taskStorage.run(task, runAsTaskCode, fn, arg);
-}
-
-/**
- * @internal As _runFirstStep, called inside an AsyncResource's
- * `runInAsyncScope()`, which restores the contexts when it returns: the
- * task's store is entered with `enterWith`, so only one context is made
- * (`run()` makes a second one to restore the first; on Node 24, each is a
- * copy of a Map).
+ * @internal Runs a task's first step synchronously (inside its start handle,
+ * or inside createTask for an eager task): its code counts as task code
+ * while it runs. Called inside an AsyncResource's `runInAsyncScope()`,
+ * which restores the contexts when it returns, so the task's store is
+ * entered with `enterWith` and only one context is made (`run()` makes a
+ * second one to restore the first; on Node 24, each is a copy of a Map).
  */
 export function _runFirstStepInScope<A>(task: SteppingTask, fn: (arg: A) => void, arg: A): void {
   _taskStorage.enterWith(task);

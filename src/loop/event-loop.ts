@@ -23,7 +23,7 @@ import { Future } from "../futures.js";
 import type { ThreadPoolExecutor } from "../threads/executor.js";
 import type { CancellableFunction, ModuleFunction } from "../threads/function-source.js";
 import { _internalCallback } from "./internal-callback.js";
-import { type StepLoop, _handlesEnd, _handlesStart, _runningHandles } from "../core/step.js";
+import { type StepLoop, _handlesEnd, _handlesStart } from "../core/step.js";
 import type { Task, TaskFactory } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
 import { _SlowStepMonitor } from "./slow-callback.js";
