@@ -198,7 +198,7 @@ export class Future<T = unknown> implements Promise<T> {
       throw new InvalidStateError("Result is not ready: await it, or check done() before result()");
     }
     if (this.#state === FAILED) {
-      this.#retrieved();
+      this._retrieved();
       throw this.#result;
     }
     return this.#result as T;
@@ -219,7 +219,7 @@ export class Future<T = unknown> implements Promise<T> {
       throw new InvalidStateError("Exception is not set: await it, or check done() before exception()");
     }
     if (this.#state !== FAILED) return undefined;
-    this.#retrieved();
+    this._retrieved();
     return this.#result;
   }
 
@@ -236,7 +236,7 @@ export class Future<T = unknown> implements Promise<T> {
     }
     this.#result = result;
     this.#state = FINISHED;
-    this.#scheduleCallbacks();
+    this._scheduleCallbacks();
   }
 
   /**
@@ -254,7 +254,7 @@ export class Future<T = unknown> implements Promise<T> {
     this.#state = FAILED;
     const unretrieved = _trackUnretrieved(this, exception);
     if (unretrieved !== undefined) this._extra().unretrieved = unretrieved;
-    this.#scheduleCallbacks();
+    this._scheduleCallbacks();
   }
 
   /**
@@ -263,11 +263,11 @@ export class Future<T = unknown> implements Promise<T> {
    */
   cancel(msg?: string): boolean {
     // As CPython: asking to cancel counts as handling a failure.
-    this.#retrieved();
+    this._retrieved();
     if (this.#state !== PENDING) return false;
     this.#state = CANCELLED;
     if (msg !== undefined || this.#extra !== undefined) this._cancelMessage = msg;
-    this.#scheduleCallbacks();
+    this._scheduleCallbacks();
     return true;
   }
 
@@ -278,7 +278,7 @@ export class Future<T = unknown> implements Promise<T> {
     }
     // A user's callback runs in the contexts it was added from (CPython's
     // add_done_callback(context=copy_context())); asyncio-ts's own need none.
-    this.#addCallback(_isInternalCallback(callback) ? callback : new UserCallback(callback, _captureContext()));
+    this._addCallback(_isInternalCallback(callback) ? callback : new UserCallback(callback, _captureContext()));
   }
 
   /** Removes every registration of `callback`; returns how many it removed. */
@@ -318,7 +318,7 @@ export class Future<T = unknown> implements Promise<T> {
           // itself the callback that wakes it.
           task._awaitResolve = onFulfilled as unknown as (value: unknown) => void;
           task._awaitReject = onRejected as unknown as (reason: unknown) => void;
-          this.#addCallback(task);
+          this._addCallback(task);
           _suspend(task, this);
           return undefined as never;
         }
@@ -351,7 +351,7 @@ export class Future<T = unknown> implements Promise<T> {
       return promise!;
     }
     const awaiter = new Awaiter(task, onFulfilled, onRejected, resolve, reject);
-    this.#addCallback(awaiter);
+    this._addCallback(awaiter);
     if (task !== undefined) {
       // The wake-up is registered first, as CPython's Task.__step does: a
       // cancel pending for the task cancels this Future now, and the task
@@ -403,7 +403,7 @@ export class Future<T = unknown> implements Promise<T> {
     if (this.#state === CANCELLED) {
       value = this._makeCancelledError();
     } else if (this.#state === FAILED) {
-      this.#retrieved();
+      this._retrieved();
       value = this.#result;
     } else {
       failed = false;
@@ -451,7 +451,7 @@ export class Future<T = unknown> implements Promise<T> {
     this.#state = FINISHED;
     const cbs = this.#callbacks;
     if (cbs === undefined || Array.isArray(cbs)) {
-      this.#scheduleCallbacks();
+      this._scheduleCallbacks();
     } else {
       this.#callbacks = undefined;
       runCallback(this, cbs);
@@ -512,7 +512,11 @@ export class Future<T = unknown> implements Promise<T> {
     this._extra().source = source;
   }
 
-  #retrieved(): void {
+  // Future's and Task's internal methods are `_` methods, not #private ones:
+  // V8 gives each instance of a class with #private methods a field more.
+
+  /** @internal The exception was retrieved: no "never retrieved" report for it. */
+  _retrieved(): void {
     const extra = this.#extra;
     if (extra !== undefined && extra.unretrieved !== undefined) {
       _untrackUnretrieved(this.#loop, extra.unretrieved);
@@ -520,9 +524,10 @@ export class Future<T = unknown> implements Promise<T> {
     }
   }
 
-  #addCallback(callback: Callback): void {
+  /** @internal Adds a done callback, or schedules it if the Future is done. */
+  _addCallback(callback: Callback): void {
     if (this.#state !== PENDING) {
-      this.#scheduleOne(callback);
+      this._scheduleOne(callback);
       return;
     }
     const cbs = this.#callbacks;
@@ -533,15 +538,17 @@ export class Future<T = unknown> implements Promise<T> {
 
   // One handle per callback, as CPython's call_soon each: a callback that
   // wakes a task lets that task's step run before the next callback.
-  #scheduleCallbacks(): void {
+  /** @internal Schedules every done callback, each in a handle of its own. */
+  _scheduleCallbacks(): void {
     const cbs = this.#callbacks;
     if (cbs === undefined) return;
     this.#callbacks = undefined;
-    if (Array.isArray(cbs)) for (const cb of cbs) this.#scheduleOne(cb);
-    else this.#scheduleOne(cbs);
+    if (Array.isArray(cbs)) for (const cb of cbs) this._scheduleOne(cb);
+    else this._scheduleOne(cbs);
   }
 
-  #scheduleOne(callback: Callback): void {
+  /** @internal Schedules one done callback. */
+  _scheduleOne(callback: Callback): void {
     this.#loop._soon(runCallback, this, callback);
   }
 

@@ -112,7 +112,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
       // As CPython 3.12+: an eager task is registered before its first step,
       // so allTasks() inside the step finds it.
       loop._addTask(this as Task<unknown>);
-      this.#eagerStart();
+      this._eagerStart();
       return;
     }
     this.#context = new AsyncResource("asyncio-ts.Task");
@@ -144,7 +144,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
    * cancellation is requested: pass it to fetch and other foreign APIs.
    */
   get signal(): AbortSignal {
-    const x = this.#x();
+    const x = this._taskExtra();
     if (x.controller === undefined) {
       x.controller = new AbortController();
       if (x.cancelsRequested > 0 || this.cancelled()) {
@@ -160,7 +160,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return super.cancel(msg); // false; marks a failure handled, as CPython
-    const x = this.#x();
+    const x = this._taskExtra();
     x.cancelsRequested++;
     x.signalMessage = msg; // For `signal`, if read later.
     x.controller?.abort(new CancelledError(msg ?? ""));
@@ -180,12 +180,12 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
 
   /** How many cancellation requests are pending (not undone by uncancel()). */
   cancelling(): number {
-    return this.#xIfMade()?.cancelsRequested ?? 0;
+    return this._taskExtraIfMade()?.cancelsRequested ?? 0;
   }
 
   /** Takes back one cancellation request; returns how many remain. */
   uncancel(): number {
-    const x = this.#xIfMade();
+    const x = this._taskExtraIfMade();
     if (x === undefined) return 0;
     if (x.cancelsRequested > 0) {
       x.cancelsRequested--;
@@ -200,11 +200,13 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     return new TaskExtra();
   }
 
-  #x(): TaskExtra {
+  /** @internal */
+  _taskExtra(): TaskExtra {
     return this._extra() as TaskExtra;
   }
 
-  #xIfMade(): TaskExtra | undefined {
+  /** @internal */
+  _taskExtraIfMade(): TaskExtra | undefined {
     return this._extraIfMade() as TaskExtra | undefined;
   }
 
@@ -212,7 +214,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   _suspend(future: Future<unknown>): void {
     this._loopSlow()?.stepEnded(this as Task<unknown>);
     if (this.#waiter === undefined) this.#waiter = future;
-    else if (this.#waiter !== future) (this.#x().moreWaiters ??= new Set()).add(future);
+    else if (this.#waiter !== future) (this._taskExtra().moreWaiters ??= new Set()).add(future);
     if (this.#mustCancel && !future.done() && cancelWaiter(future, this._cancelMessage)) {
       this.#mustCancel = false;
     }
@@ -221,7 +223,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   /** @internal `future` is done and about to wake the task. */
   _resume(future: Future<unknown>): void {
     if (this.#waiter === future) this.#waiter = undefined;
-    else this.#xIfMade()?.moreWaiters?.delete(future);
+    else this._taskExtraIfMade()?.moreWaiters?.delete(future);
     const slow = this._loopSlow();
     if (slow !== undefined) queueMicrotask(() => slow.stepStarted(this as Task<unknown>));
   }
@@ -268,7 +270,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
       this.#mustCancel = false;
       if (this.#body instanceof Coroutine) this.#body._close();
       else if (this.#body instanceof Future) this.#body.cancel(this._cancelMessage);
-      this.#finishCancelled(this._makeCancelledError());
+      this._finishCancelled(this._makeCancelledError());
       return;
     }
     loop._slow?.stepStarted(this as Task<unknown>);
@@ -289,7 +291,8 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   // current contexts), as CPython runs it in the task's copy of the
   // context: an `enterWith` in the body stays in the task. Without it, on
   // Node 20 as on Node 24, the write would land in the creator's context.
-  #eagerStart(): void {
+  /** @internal */
+  _eagerStart(): void {
     // Inside a loop callback (a callSoon or done callback), the loop's batch
     // waits for the step after the callback, as it waits for a lazy task's
     // first step: the rest of the step (up to the task's next asyncio-ts
@@ -306,7 +309,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   /** @internal The body returned `value`. */
   _onReturn(value: T): void {
     if (this.done()) return;
-    this.#settled();
+    this._settled();
     if (this.#mustCancel) {
       // Cancelled right before the body returned: the cancel message stays.
       this.#mustCancel = false;
@@ -320,9 +323,9 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   /** @internal The body threw `err`. */
   _onThrow(err: unknown): void {
     if (this.done()) return;
-    this.#settled();
+    this._settled();
     if (err instanceof CancelledError) {
-      this.#finishCancelled(err);
+      this._finishCancelled(err);
     } else {
       super.setException(err);
     }
@@ -331,16 +334,18 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
 
   // The body raised CancelledError: awaiting the task raises that error
   // once, then CancelledError('') (CPython 3.13 keeps no message either).
-  #finishCancelled(err: CancelledError): void {
-    this.#settled();
+  /** @internal */
+  _finishCancelled(err: CancelledError): void {
+    this._settled();
     this._cancelledExc = err;
     super.cancel();
   }
 
-  #settled(): void {
+  /** @internal */
+  _settled(): void {
     this._loopSlow()?.stepEnded(this as Task<unknown>);
     this.#waiter = undefined;
-    const x = this.#xIfMade();
+    const x = this._taskExtraIfMade();
     if (x !== undefined) x.moreWaiters = undefined;
     this.getLoop()._removeTask(this as Task<unknown>);
   }
