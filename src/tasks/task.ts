@@ -83,7 +83,6 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   readonly #body: TaskBody<T>;
   #name: string | number; // A number until asked for: `Task-${n}` is made lazily.
   #waiter: Future<unknown> | undefined;
-  #mustCancel = false;
   // The AsyncLocalStorage contexts where the task was created, until its
   // first step runs in them; later steps continue from it. CPython copies
   // the contextvars context into the task in the same way.
@@ -173,7 +172,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     // The waiter is done but has not woken the task yet, the task is in
     // sleep(0) (CPython's bare yield, no Future to cancel), or it awaits
     // something foreign: deliver at its next wake-up or asyncio-ts await.
-    this.#mustCancel = true;
+    x.mustCancel = true;
     this._cancelMessage = msg;
     return true;
   }
@@ -190,7 +189,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     if (x.cancelsRequested > 0) {
       x.cancelsRequested--;
       // As CPython 3.13: with no request left, a pending one is dropped.
-      if (x.cancelsRequested === 0) this.#mustCancel = false;
+      if (x.cancelsRequested === 0) x.mustCancel = false;
     }
     return x.cancelsRequested;
   }
@@ -215,8 +214,9 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     this._loopSlow()?.stepEnded(this as Task<unknown>);
     if (this.#waiter === undefined) this.#waiter = future;
     else if (this.#waiter !== future) (this._taskExtra().moreWaiters ??= new Set()).add(future);
-    if (this.#mustCancel && !future.done() && cancelWaiter(future, this._cancelMessage)) {
-      this.#mustCancel = false;
+    const x = this._taskExtraIfMade();
+    if (x !== undefined && x.mustCancel && !future.done() && cancelWaiter(future, this._cancelMessage)) {
+      x.mustCancel = false;
     }
   }
 
@@ -230,8 +230,9 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
 
   /** @internal Takes the pending cancel, if any: the waking task gets a CancelledError instead. */
   _takeMustCancel(): boolean {
-    if (!this.#mustCancel) return false;
-    this.#mustCancel = false;
+    const x = this._taskExtraIfMade();
+    if (x === undefined || !x.mustCancel) return false;
+    x.mustCancel = false;
     return true;
   }
 
@@ -263,11 +264,10 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     const loop = this.getLoop();
     const context = this.#context!;
     this.#context = undefined;
-    if (this.#mustCancel) {
+    if (this._takeMustCancel()) {
       // Cancelled before its first step: the body never runs (CPython throws
       // CancelledError into the coroutine before its first line, and the
       // coroutine raises it).
-      this.#mustCancel = false;
       if (this.#body instanceof Coroutine) this.#body._close();
       else if (this.#body instanceof Future) this.#body.cancel(this._cancelMessage);
       this._finishCancelled(this._makeCancelledError());
@@ -310,9 +310,8 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   _onReturn(value: T): void {
     if (this.done()) return;
     this._settled();
-    if (this.#mustCancel) {
+    if (this._takeMustCancel()) {
       // Cancelled right before the body returned: the cancel message stays.
-      this.#mustCancel = false;
       super.cancel(this._cancelMessage);
     } else {
       super.setResult(value);
@@ -384,6 +383,8 @@ class TaskExtra extends _FutureExtra {
   signalMessage: string | undefined = undefined;
   /** Cancel requests not undone by uncancel(). */
   cancelsRequested = 0;
+  /** A cancel waits for the task's next wake-up or asyncio-ts await (nothing to cancel now). */
+  mustCancel = false;
   controller: AbortController | undefined = undefined;
 }
 
