@@ -208,7 +208,8 @@ export class Future<T = unknown> implements Promise<T> {
    * The exception it was completed with, or undefined if it has a result.
    * Typed `unknown`, not `Error | undefined`: JavaScript throws any value, so
    * a Task whose body throws a string, or `setException(42)`, has that value
-   * as its exception; narrow it with `instanceof Error`.
+   * as its exception; narrow it with `instanceof Error`. A task whose body
+   * throws `undefined` gives undefined here too, and `result()` throws it.
    *
    * @throws {CancelledError} if it was cancelled.
    * @throws {InvalidStateError} if it is not done yet.
@@ -221,6 +222,14 @@ export class Future<T = unknown> implements Promise<T> {
     if (this.#state !== FAILED) return undefined;
     this._retrieved();
     return this.#result;
+  }
+
+  /**
+   * @internal True once completed with an exception. JavaScript throws any
+   * value, undefined included, so `exception() !== undefined` does not tell.
+   */
+  _failed(): boolean {
+    return this.#state === FAILED;
   }
 
   /**

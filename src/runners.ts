@@ -167,11 +167,10 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
   );
   for (const t of toCancel) {
     if (t.cancelled()) continue;
-    const exception = t.exception();
-    if (exception !== undefined) {
+    if (t._failed()) {
       loop.callExceptionHandler({
         message: "unhandled exception during asyncio.run() shutdown",
-        exception,
+        exception: t.exception(),
         task: t,
       });
     }

@@ -252,11 +252,8 @@ function copyOutcome<T>(fut: Future<T> | undefined, getter: Future<T>, timeout: 
   if (fut === undefined) getter.setException(timeoutError(timeout));
   // As CPython's `f.result()`: a Task's own CancelledError comes out once.
   else if (fut.cancelled()) getter.setException(fut._makeCancelledError());
-  else {
-    const exc = fut.exception();
-    if (exc !== undefined) getter.setException(exc);
-    else getter.setResult(fut.result());
-  }
+  else if (fut._failed()) getter.setException(fut.exception());
+  else getter.setResult(fut.result());
 }
 
 /**

@@ -124,9 +124,8 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
         outer.setException(fut._makeCancelledError());
         return;
       }
-      const exc = fut.exception();
-      if (exc !== undefined) {
-        outer.setException(exc);
+      if (fut._failed()) {
+        outer.setException(fut.exception());
         return;
       }
     }
@@ -137,8 +136,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
         if (child.cancelled()) {
           results[i] = new CancelledError(child._cancelMessage ?? "");
         } else {
-          const exc = child.exception();
-          results[i] = exc !== undefined ? exc : child.result();
+          results[i] = child._failed() ? child.exception() : child.result();
         }
       }
       // As CPython: the CancelledError of the last child in argument order

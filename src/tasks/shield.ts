@@ -32,10 +32,10 @@ export function shield<A extends AwaitableLike<unknown>>(aw: A): Future<ResultOf
     }
     if (inner.cancelled()) {
       outer.cancel();
+    } else if (inner._failed()) {
+      outer.setException(inner.exception());
     } else {
-      const exc = inner.exception();
-      if (exc !== undefined) outer.setException(exc);
-      else outer.setResult(inner.result());
+      outer.setResult(inner.result());
     }
   };
   const onOuterDone = (): void => {

@@ -78,11 +78,10 @@ export function wait<F extends Future<unknown>>(
     let counter = set.size;
     const onCompletion = (f: Future<unknown>): void => {
       counter--;
-      if (
-        counter <= 0 ||
-        returnWhen === FIRST_COMPLETED ||
-        (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== undefined)
-      ) {
+      // As CPython's `f.exception() is not None`, which also marks it retrieved.
+      const failed = returnWhen === FIRST_EXCEPTION && !f.cancelled() && f._failed();
+      if (failed) f.exception();
+      if (counter <= 0 || returnWhen === FIRST_COMPLETED || failed) {
         timeoutHandle?.cancel();
         release();
       }
