@@ -117,6 +117,15 @@ export function show(value: unknown): string {
   return inspect(value, { depth: 1, breakLength: Infinity });
 }
 
+/**
+ * @internal A value in a Future's or Task's repr, on one line and shallow
+ * (as CPython's reprlib): a Promise as `<Promise>`, not Node's internals.
+ */
+export function reprValue(value: unknown): string {
+  if (types.isPromise(value)) return "<Promise>";
+  return inspect(value, { depth: 0, breakLength: Infinity });
+}
+
 /** @internal Seconds in a message: to the millisecond, without trailing zeros (0.5, 2, 0.001). */
 export function seconds(value: number): string {
   return String(Math.round(value * 1000) / 1000);

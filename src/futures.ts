@@ -14,7 +14,7 @@
  */
 
 import { inspect } from "node:util";
-import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "./errors.js";
+import { CancelledError, InvalidStateError, RuntimeError, reprValue, show, typeError } from "./errors.js";
 import { _callInContext, _captureContext, type _Context } from "./loop/handles.js";
 import { _isInternalCallback } from "./loop/internal-callback.js";
 import type { EventLoop } from "./loop/event-loop.js";
@@ -568,7 +568,7 @@ export class Future<T = unknown> implements Promise<T> {
     const info: string[] = [STATE_NAMES[this.#state]];
     if (this.#state === FAILED) info.push(`exception=${formatException(this.#result)}`);
     else if (this.#state === FINISHED) {
-      info.push(`result=${inspect(this.#result, { depth: 0, breakLength: Infinity })}`);
+      info.push(`result=${reprValue(this.#result)}`);
     }
     const cbs = this.#callbacks;
     if (cbs !== undefined) {
@@ -631,7 +631,7 @@ function formatCallback(cb: Callback): string {
 /** @internal `Error('boom')`, as CPython's repr of an exception. */
 export function formatException(err: unknown): string {
   if (err instanceof Error) return `${err.name}(${err.message ? inspect(err.message) : ""})`;
-  return inspect(err, { depth: 0 });
+  return reprValue(err);
 }
 
 /** @internal Completes `fut` with `result` unless it was cancelled meanwhile. */

@@ -204,6 +204,22 @@ describe("Future: toString()", () => {
     });
   });
 
+  it("shows a Promise result or exception as <Promise>, and any value on one line", async () => {
+    await runVirtual(async () => {
+      const promised = new Future<Promise<number>>();
+      promised.setResult(Promise.resolve(1));
+      assert.equal(String(promised), "<Future finished result=<Promise>>");
+      const rejected = new Future();
+      rejected.setException(Promise.resolve(2));
+      assert.equal(String(rejected), "<Future finished exception=<Promise>>");
+      rejected.exception();
+      const big = new Future();
+      big.setException({ a: [1, 2], b: { c: { d: 1 } }, e: "x".repeat(100) });
+      assert.doesNotMatch(String(big), /\n/);
+      big.exception();
+    });
+  });
+
   // Ported from test_futures.py: BaseFutureTests.test_future_repr (callbacks) (CPython 3.13)
   it("lists its done callbacks: one, two, or first, <N more>, last", async () => {
     await runVirtual(async () => {
