@@ -307,7 +307,9 @@ export class Future<T = unknown> implements Promise<T> {
 
   /**
    * Makes the Future awaitable. Inside a Task, awaiting it makes it the
-   * Task's waiter, which `task.cancel()` cancels.
+   * Task's waiter, which `task.cancel()` cancels. Called from task code with
+   * a promise's two resolving functions, as `await` calls it, it returns
+   * undefined instead of a Promise (docs/differences.md).
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -321,16 +323,19 @@ export class Future<T = unknown> implements Promise<T> {
       // `await fut` in task code: V8 calls then() with the resolving
       // functions of a promise it made, and drops what then() returns. So
       // they settle that promise directly, and no promise is made here.
-      if (this.#state === PENDING && task._awaitResolve === undefined && task.getLoop() === this.#loop) {
-        if ((task as unknown) !== this) {
-          // The usual case: the task waits on this Future alone, and is
-          // itself the callback that wakes it.
-          task._awaitResolve = onFulfilled as unknown as (value: unknown) => void;
-          task._awaitReject = onRejected as unknown as (reason: unknown) => void;
-          this._addCallback(task);
-          _suspend(task, this);
-          return undefined as never;
-        }
+      if (
+        this.#state === PENDING &&
+        task._awaitResolve === undefined &&
+        task.getLoop() === this.#loop &&
+        (task as unknown) !== this
+      ) {
+        // The usual case: the task waits on this Future alone, and is
+        // itself the callback that wakes it.
+        task._awaitResolve = onFulfilled as unknown as (value: unknown) => void;
+        task._awaitReject = onRejected as unknown as (reason: unknown) => void;
+        this._addCallback(task);
+        _suspend(task, this);
+        return undefined as never;
       }
       resolve = onFulfilled as unknown as (value: unknown) => void;
       reject = onRejected as unknown as (reason: unknown) => void;
