@@ -207,7 +207,7 @@ export class EventLoop implements StepLoop {
   }
 
   /** @internal Called by TimerHandle.cancel(). */
-  _timerCancelled(_handle: TimerHandle): void {
+  _timerCancelled(): void {
     this.#timers.cancelled();
   }
 

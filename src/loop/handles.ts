@@ -179,7 +179,7 @@ export class TimerHandle extends Handle {
   override cancel(): void {
     if (!this._cancelled) {
       super.cancel();
-      this._loop._timerCancelled(this);
+      this._loop._timerCancelled();
     }
   }
 
