@@ -54,7 +54,6 @@ export {
   registerErrorClass,
   type ThreadPoolExecutorOptions,
   type ShutdownOptions,
-  type Submitted,
 } from "./threads/executor.js";
 export {
   moduleFunction,

@@ -26,8 +26,14 @@ import {
   withCode,
 } from "../errors.js";
 import { IMPORTING, _inPoolWorker } from "./protocol.js";
-import { type CancellableFunction, type ModuleFunction, _jobSpec, _unwrapTransfers } from "./function-source.js";
-import { type Job, WorkerPool } from "./worker-pool.js";
+import {
+  type CancellableFunction,
+  type JobSpec,
+  type ModuleFunction,
+  _jobSpec,
+  _unwrapTransfers,
+} from "./function-source.js";
+import { type Job, type JobOwner, WorkerPool } from "./worker-pool.js";
 
 // asyncio-ts's own errors come back as themselves without registration.
 const errorClasses = new Map<string, Function>(
@@ -83,13 +89,6 @@ export interface ShutdownOptions {
 
 type Fn = (...args: any[]) => unknown;
 
-/** A job submitted to an executor: its outcome, and a way to take it back. */
-export interface Submitted<T> {
-  readonly promise: Promise<T>;
-  /** Takes the job back if it has not started; false once it runs. */
-  cancel(): boolean;
-}
-
 /**
  * A pool of worker threads.
  *
@@ -128,22 +127,34 @@ export class ThreadPoolExecutor {
   submit<F extends Fn>(fn: F | ModuleFunction<F>, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
   submit<A extends unknown[], R>(fn: CancellableFunction<A, R>, ...args: A): Promise<Awaited<R>>;
   submit(fn: unknown, ...args: unknown[]): Promise<unknown> {
-    return this._submit(fn, args, "submit()").promise;
+    const spec = this._check(fn, "submit()");
+    let owner!: JobOwner;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      owner = { _jobResolved: resolve, _jobRejected: reject };
+    });
+    this._submit(spec, args, owner);
+    return promise;
   }
 
-  /** @internal */
-  _submit(fn: unknown, args: unknown[], what: string): Submitted<unknown> {
+  /** @internal What the pool needs to know of `fn`; throws the caller's error for what cannot run. */
+  _check(fn: unknown, what: string): JobSpec {
     const spec = _jobSpec(fn, what);
     refuseWhileImporting(what);
     if (this.#shutdown) {
       throw new RuntimeError(`cannot schedule new futures after shutdown: ${what} needs an executor that is open`);
     }
-    let job!: Job;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      const unwrapped = _unwrapTransfers(args);
-      job = this.#pool.submit(spec, unwrapped.args, unwrapped.transfer, resolve, reject);
-    });
-    return { promise, cancel: () => this.#pool.cancel(job) };
+    return spec;
+  }
+
+  /** @internal Queues a job checked by `_check`; `owner` hears of its outcome. */
+  _submit(spec: JobSpec, args: unknown[], owner: JobOwner): Job {
+    const unwrapped = _unwrapTransfers(args);
+    return this.#pool.submit(spec, unwrapped.args, unwrapped.transfer, owner);
+  }
+
+  /** @internal Takes back a job that has not started (true); see WorkerPool.cancel. */
+  _cancel(job: Job): boolean {
+    return this.#pool.cancel(job);
   }
 
   /**
@@ -158,13 +169,21 @@ export class ThreadPoolExecutor {
     fn: ((item: T) => R) | ModuleFunction<(item: T) => R>,
     items: Iterable<T>,
   ): AsyncGenerator<Awaited<R>> {
-    const submitted = [...items].map((item) => this._submit(fn, [item], "map()"));
+    const spec = this._check(fn, "map()");
+    const jobs: { job: Job; promise: Promise<unknown> }[] = [];
+    for (const item of items) {
+      let owner!: JobOwner;
+      const promise = new Promise<unknown>((resolve, reject) => {
+        owner = { _jobResolved: resolve, _jobRejected: reject };
+      });
+      jobs.push({ job: this._submit(spec, [item], owner), promise });
+    }
     try {
-      for (const s of submitted) yield (await s.promise) as Awaited<R>;
+      for (const { promise } of jobs) yield (await promise) as Awaited<R>;
     } finally {
-      for (const s of submitted) {
-        s.cancel();
-        s.promise.catch(() => {}); // Outcomes no one will read.
+      for (const { job, promise } of jobs) {
+        this._cancel(job);
+        promise.catch(() => {}); // Outcomes no one will read.
       }
     }
   }

@@ -17,18 +17,29 @@
 import { Future } from "../futures.js";
 import { type EventLoop, type ExecutorSupport, _registerExecutorSupport } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
-import { ThreadPoolExecutor, type Submitted } from "./executor.js";
+import { ThreadPoolExecutor } from "./executor.js";
+import type { Job, JobOwner } from "./worker-pool.js";
 import type { CancellableFunction, ModuleFunction } from "./function-source.js";
 
 type Fn = (...args: any[]) => unknown;
 
-/** The Future of a job: cancelling it takes back the job if it has not started. */
-class ExecutorFuture<T> extends Future<T> {
-  _job: Submitted<unknown> | undefined = undefined;
+/**
+ * The Future of a job: the pool settles it directly, and cancelling it
+ * takes back the job if it has not started.
+ */
+class ExecutorFuture<T> extends Future<T> implements JobOwner {
+  _executor: ThreadPoolExecutor | undefined = undefined;
+  _job: Job | undefined = undefined;
   override cancel(msg?: string): boolean {
     if (!super.cancel(msg)) return false;
-    this._job?.cancel();
+    if (this._job !== undefined) this._executor!._cancel(this._job);
     return true;
+  }
+  _jobResolved(value: unknown): void {
+    if (!this.done()) this.setResult(value as T);
+  }
+  _jobRejected(reason: unknown): void {
+    if (!this.done()) this.setException(reason);
   }
 }
 
@@ -41,17 +52,10 @@ export function _runInExecutor(
   what: string,
 ): Future<unknown> {
   const exec = executor ?? loop._defaultExecutorForJobs();
-  const submitted = exec._submit(fn, args, what);
+  const spec = exec._check(fn, what);
   const future = new ExecutorFuture<unknown>({ loop });
-  future._job = submitted;
-  submitted.promise.then(
-    (value) => {
-      if (!future.done()) future.setResult(value);
-    },
-    (err: unknown) => {
-      if (!future.done()) future.setException(err);
-    },
-  );
+  future._executor = exec;
+  future._job = exec._submit(spec, args, future);
   return future;
 }
 

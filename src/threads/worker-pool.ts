@@ -57,6 +57,12 @@ const GROW_CHECK_MS = 5;
 const STALL_MS = 5;
 const CORES = availableParallelism();
 
+/** @internal Who hears of a job's outcome: the Future of toThread, or the promise of submit(). */
+export interface JobOwner {
+  _jobResolved(value: unknown): void;
+  _jobRejected(reason: unknown): void;
+}
+
 /** @internal A job, from submission to outcome. */
 export interface Job {
   readonly id: number;
@@ -64,8 +70,8 @@ export interface Job {
   readonly args: unknown[];
   /** Moved into the worker with the job (transfer()). */
   readonly transfer: TransferListItem[];
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (reason: unknown) => void;
+  /** Told of the outcome, once. */
+  readonly owner: JobOwner;
   state: "queued" | "running" | "done";
   /** The worker it was sent to. */
   worker: PoolWorker | undefined;
@@ -155,20 +161,13 @@ export class WorkerPool {
   }
 
   /** Queues a job; the returned Job settles through its callbacks. */
-  submit(
-    spec: JobSpec,
-    args: unknown[],
-    transfer: TransferListItem[],
-    resolve: (v: unknown) => void,
-    reject: (e: unknown) => void,
-  ): Job {
+  submit(spec: JobSpec, args: unknown[], transfer: TransferListItem[], owner: JobOwner): Job {
     const job: Job = {
       id: ++this.#nextId,
       spec,
       args,
       transfer,
-      resolve,
-      reject,
+      owner,
       state: "queued",
       worker: undefined,
       seq: 0,
@@ -217,7 +216,7 @@ export class WorkerPool {
   cancelQueued(): void {
     for (let job = this.#take(); job !== undefined; job = this.#take()) {
       job.state = "done";
-      job.reject(new CancelledError("the executor was shut down before the job started"));
+      job.owner._jobRejected(new CancelledError("the executor was shut down before the job started"));
     }
   }
 
@@ -241,7 +240,7 @@ export class WorkerPool {
         for (const job of w.pending.splice(0)) {
           if (job.state !== "running") continue;
           job.state = "done";
-          job.reject(reason(job));
+          job.owner._jobRejected(reason(job));
         }
         await w.worker.terminate();
       }),
@@ -521,7 +520,7 @@ export class WorkerPool {
         if (i >= 0) w.pending.splice(i, 1);
         if (job.state === "running") {
           job.state = "done";
-          job.reject(cloneError(err, job));
+          job.owner._jobRejected(cloneError(err, job));
         }
       }
     }
@@ -554,7 +553,7 @@ export class WorkerPool {
   #failQueued(error: WorkerError): void {
     for (let job = this.#take(); job !== undefined; job = this.#take()) {
       job.state = "done";
-      job.reject(error);
+      job.owner._jobRejected(error);
     }
   }
 
@@ -597,8 +596,9 @@ export class WorkerPool {
       const [job] = w.pending.splice(i, 1);
       if (job!.state !== "running") continue; // Taken back meanwhile: the result is dropped.
       job!.state = "done";
-      if (results[k + 1] === 1) job!.resolve(results[k + 2]);
-      else job!.reject(fromWire(results[k + 2] as Parameters<typeof fromWire>[0], this.#options.errorClasses));
+      if (results[k + 1] === 1) job!.owner._jobResolved(results[k + 2]);
+      else
+        job!.owner._jobRejected(fromWire(results[k + 2] as Parameters<typeof fromWire>[0], this.#options.errorClasses));
     }
     if (w.pending.length === 0) this.#release(w);
   }
@@ -647,7 +647,7 @@ export class WorkerPool {
       for (const job of w.pending.splice(0)) {
         if (job.state !== "running") continue;
         job.state = "done";
-        job.reject(error);
+        job.owner._jobRejected(error);
       }
       this.#startFailed(error);
       this.#dispatch();
@@ -662,14 +662,14 @@ export class WorkerPool {
       if (job.state !== "running") return;
       if (i <= doneUpTo) {
         job.state = "done";
-        job.reject(
+        job.owner._jobRejected(
           new WorkerError(`the worker thread that ran ${jobName(job)} died before sending its result back`, {
             cause: w.failure,
           }),
         );
       } else if (job.id === runningId) {
         job.state = "done";
-        job.reject(
+        job.owner._jobRejected(
           w.terminatedForCancel
             ? new WorkerError(
                 `the worker thread running ${jobName(job)} was terminated ${job.spec.terminateAfter} s after the job was cancelled: its finally blocks did not run`,
