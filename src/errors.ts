@@ -156,3 +156,137 @@ export class WorkerError extends RuntimeError {
   override readonly name: string = "WorkerError";
   override readonly code: string = "ERR_ASYNCIO_WORKER";
 }
+
+/** What {@link ExceptionGroup.split} and {@link ExceptionGroup.subgroup} match: a class, classes, or a predicate. */
+export type ExceptionMatcher =
+  | (abstract new (...args: any[]) => unknown)
+  | readonly (abstract new (...args: any[]) => unknown)[]
+  | ((error: unknown) => boolean);
+
+/**
+ * AggregateError, typed as an Error with `errors`: the declarations then
+ * compile for a project whose lib is ES2020, which has no AggregateError.
+ */
+const AggregateErrorBase = AggregateError as unknown as new (
+  errors: Iterable<unknown>,
+  message?: string,
+  options?: CauseOptions,
+) => Error & { readonly errors: unknown[] };
+
+/**
+ * Several errors raised together, as Python's ExceptionGroup: a TaskGroup
+ * throws one when its tasks fail. A subclass of JavaScript's AggregateError
+ * (`errors` is `exceptions`), with Python's `message`, `exceptions`,
+ * `split()`, `subgroup()` and `derive()`.
+ *
+ * Python's `except* ValueError:` is `split()`: handle the matching part,
+ * re-throw the rest.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await taskGroup(async (tg) => { tg.createTask(a); tg.createTask(b); });
+ * } catch (err) {
+ *   if (!(err instanceof ExceptionGroup)) throw err;
+ *   const [timeouts, rest] = err.split(TimeoutError); // except* TimeoutError
+ *   if (timeouts) console.log(`${timeouts.exceptions.length} timed out`);
+ *   if (rest) throw rest;
+ * }
+ * ```
+ */
+export class ExceptionGroup<E = unknown> extends AggregateErrorBase {
+  override readonly name: string = "ExceptionGroup";
+  /** The errors, in order; nested groups stay groups. */
+  readonly exceptions: readonly E[];
+
+  /**
+   * @param message - What the errors have in common (Python's `message`).
+   * @param exceptions - One error at least; nested ExceptionGroups allowed.
+   */
+  constructor(message: string, exceptions: Iterable<E>, options?: CauseOptions) {
+    if (typeof message !== "string") {
+      throw typeError(`ExceptionGroup() expects a message string first, got ${show(message)}`);
+    }
+    const list =
+      exceptions != null && typeof (exceptions as Iterable<E>)[Symbol.iterator] === "function"
+        ? [...exceptions]
+        : undefined;
+    if (list === undefined || typeof exceptions === "string" || list.length === 0) {
+      throw typeError(
+        `ExceptionGroup() expects a non-empty array of errors second, got ${show(exceptions)}: throw the error itself when there is none to group`,
+      );
+    }
+    Object.freeze(list);
+    super(list, message, options);
+    this.exceptions = list;
+  }
+
+  /** `message (N sub-exceptions)`, as Python's str() of a group. */
+  override toString(): string {
+    const n = this.exceptions.length;
+    return `${this.name}: ${this.message} (${n} sub-exception${n === 1 ? "" : "s"})`;
+  }
+
+  /**
+   * The errors that match, in a group of the same structure; undefined if
+   * none does. The group itself is returned when it matches as a whole.
+   */
+  subgroup(condition: ExceptionMatcher): ExceptionGroup<E> | undefined {
+    return this.split(condition)[0];
+  }
+
+  /**
+   * Splits the group in two of the same structure: the errors that match
+   * and the rest (Python's `except*`). Either is undefined when empty.
+   * Nested groups are split too; `cause` and `stack` are copied.
+   */
+  split(condition: ExceptionMatcher): [match: ExceptionGroup<E> | undefined, rest: ExceptionGroup<E> | undefined] {
+    const test = matcher(condition);
+    if (test(this)) return [this, undefined];
+    const match: E[] = [];
+    const rest: E[] = [];
+    for (const e of this.exceptions) {
+      if (e instanceof ExceptionGroup) {
+        const [m, r] = (e as ExceptionGroup<E>).split(test);
+        if (m !== undefined) match.push(m as E);
+        if (r !== undefined) rest.push(r as E);
+      } else if (test(e)) {
+        match.push(e);
+      } else {
+        rest.push(e);
+      }
+    }
+    return [this.#copy(match), this.#copy(rest)];
+  }
+
+  /**
+   * A group of the same class and message over other errors; `split()` and
+   * `subgroup()` make their parts with it. Override it in a subclass whose
+   * constructor takes other arguments.
+   */
+  derive<F>(exceptions: Iterable<F>): ExceptionGroup<F> {
+    return new ExceptionGroup<F>(this.message, exceptions);
+  }
+
+  #copy(exceptions: E[]): ExceptionGroup<E> | undefined {
+    if (exceptions.length === 0) return undefined;
+    const part = this.derive(exceptions);
+    if ("cause" in this)
+      Object.defineProperty(part, "cause", { value: this.cause, writable: true, configurable: true });
+    if (this.stack !== undefined) part.stack = this.stack;
+    return part;
+  }
+}
+
+function matcher(condition: ExceptionMatcher): (error: unknown) => boolean {
+  const isClass = (c: unknown): c is abstract new (...args: any[]) => unknown =>
+    typeof c === "function" && (c === Error || c.prototype instanceof Error);
+  if (isClass(condition)) return (e) => e instanceof condition;
+  if (Array.isArray(condition) && condition.every(isClass)) {
+    return (e) => condition.some((c) => e instanceof c);
+  }
+  if (typeof condition === "function") return condition as (error: unknown) => boolean;
+  throw typeError(
+    `split() and subgroup() expect an Error class, an array of them, or a predicate function, got ${show(condition)}`,
+  );
+}

@@ -68,6 +68,12 @@ export {
 // timeouts.py
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
 
+// taskgroups.py
+export { taskGroup, TaskGroup, type TaskGroupBody } from "./tasks/taskgroup.js";
+
+// contextlib.py
+export { aclosing, type AsyncClosable } from "./aclosing.js";
+
 // exceptions.py
 export {
   CancelledError,
@@ -77,4 +83,7 @@ export {
   KeyboardInterrupt,
   WorkerError,
   isCancelled,
+  // Python's builtin ExceptionGroup
+  ExceptionGroup,
+  type ExceptionMatcher,
 } from "./errors.js";
