@@ -46,6 +46,8 @@ export { asCompleted, AsCompleted, type AsCompletedOptions, type DoneFuture } fr
 export { waitFor } from "./tasks/wait-for.js";
 export { shield } from "./tasks/shield.js";
 export { wait, type WaitOptions, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from "./tasks/wait.js";
+// asyncio-ts's own: bounded fan-out
+export { map, type MapOptions } from "./tasks/map.js";
 
 // threads.py, concurrent.futures
 export { toThread } from "./threads/to-thread.js";

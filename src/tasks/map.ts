@@ -1,0 +1,196 @@
+/**
+ * map(): run an async function over many items as Tasks, at most `limit` at
+ * once, with the results in input order.
+ *
+ * asyncio-ts's own, in the spirit of p-map, with asyncio's rules: each call
+ * is a Task; the first failure cancels the running calls and starts no more
+ * (unless `returnExceptions`), and cancelling the awaiting task does the
+ * same; map() returns or throws only once every Task it started is done.
+ * CPython's nearest is a Semaphore around gather(), which creates every task
+ * at once.
+ *
+ * @module
+ */
+
+import { CancelledError, rangeError, show, typeError } from "../errors.js";
+import type { Future } from "../futures.js";
+import { getRunningLoop } from "../loop/running-loop.js";
+import { Coroutine } from "./coroutine.js";
+import { type Task, _newTask } from "./task.js";
+import { isThenable } from "../util.js";
+
+/** Options of {@link map}. */
+export interface MapOptions {
+  /** The most calls running at once: a whole number of at least 1. Default: no limit. */
+  limit?: number;
+  /**
+   * Failures become results instead of stopping the map, as gather()'s
+   * option; the other calls go on. Default false.
+   */
+  returnExceptions?: boolean;
+}
+
+/**
+ * Calls `fn(item, index)` for every item, each call a Task, with at most
+ * `limit` running at once; resolves to the results in the order of the
+ * items. The items may come from an async iterable (read one at a time, as
+ * room frees up).
+ *
+ * When a call fails, map() cancels the calls still running, starts no more,
+ * waits for them, and throws that first error. Cancelling the awaiting task
+ * does the same and throws CancelledError.
+ *
+ * @returns a lazy Coroutine of the results: await it.
+ * @throws {TypeError} when `items` is not iterable or `fn` not a function.
+ * @throws {RangeError} for a `limit` that is not a whole number of at least 1.
+ * @example
+ * ```ts
+ * const pages = await map(urls, async (url) => (await fetch(url)).text(), { limit: 10 });
+ * ```
+ */
+export function map<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  fn: (item: T, index: number) => R | PromiseLike<R>,
+  options: MapOptions & { returnExceptions: true },
+): Coroutine<(Awaited<R> | Error)[]>;
+export function map<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  fn: (item: T, index: number) => R | PromiseLike<R>,
+  options?: MapOptions,
+): Coroutine<Awaited<R>[]>;
+export function map<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  fn: (item: T, index: number) => R | PromiseLike<R>,
+  options: MapOptions = {},
+): Coroutine<unknown[]> {
+  const iterable = items as Partial<Iterable<T>> | null | undefined;
+  if (!isAsyncIterable(items) && typeof iterable?.[Symbol.iterator] !== "function") {
+    throw typeError(`map() expects an iterable or async iterable of items first, got ${show(items)}`);
+  }
+  if (typeof fn !== "function") {
+    throw typeError(`map() expects the function to call for each item second, got ${show(fn)}`);
+  }
+  const limit = options.limit ?? Infinity;
+  if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
+    throw rangeError(`map() limit must be a whole number of at least 1, got ${show(limit)}: leave it out for no limit`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "limit" && key !== "returnExceptions") {
+      throw typeError(`map() got an unknown option ${show(key)}: the options are limit and returnExceptions`);
+    }
+  }
+  return new Coroutine(() => runMap(items, fn, limit, options.returnExceptions === true));
+}
+
+async function runMap<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  fn: (item: T, index: number) => R | PromiseLike<R>,
+  limit: number,
+  returnExceptions: boolean,
+): Promise<unknown[]> {
+  const loop = getRunningLoop();
+  const results: unknown[] = [];
+  const running = new Set<Task<unknown>>();
+  let failure: { error: unknown } | undefined;
+  let cancelled: CancelledError | undefined;
+  // Set when a call ends: the awaiting task waits on it for room, or for the end.
+  let wake: Future<void> | undefined;
+
+  const start = (item: T, index: number): void => {
+    results.length = index + 1;
+    const task = _newTask(loop, () => fn(item, index), {});
+    const done = (t: Future<unknown>): void => {
+      running.delete(task);
+      if (t.cancelled()) {
+        // A call cancelled by itself, or by map() stopping: a failure unless map() stops anyway.
+        if (failure === undefined && cancelled === undefined) {
+          if (returnExceptions) results[index] = cancelledError(t);
+          else stop({ error: cancelledError(t) });
+        }
+      } else if (t._failed()) {
+        if (returnExceptions) results[index] = t.exception();
+        else if (failure === undefined && cancelled === undefined) stop({ error: t.exception() });
+        else t.exception(); // Retrieved: the first failure is the one thrown.
+      } else {
+        results[index] = t.result();
+      }
+      if (wake !== undefined && !wake.done()) wake.setResult();
+    };
+    if (task.done()) {
+      done(task); // Finished eagerly.
+    } else {
+      running.add(task);
+      task.addDoneCallback(done);
+    }
+  };
+
+  const stop = (why: { error: unknown }): void => {
+    failure = why;
+    for (const t of running) t.cancel();
+  };
+
+  // Waits until a call ends; a cancel of the awaiting task stops the map.
+  const waitForACall = async (): Promise<void> => {
+    wake = loop.createFuture<void>();
+    try {
+      await wake;
+    } catch (err) {
+      if (!(err instanceof CancelledError)) throw err;
+      if (cancelled === undefined) {
+        cancelled = err;
+        for (const t of running) t.cancel();
+      }
+    } finally {
+      wake = undefined;
+    }
+  };
+
+  const stopped = (): boolean => failure !== undefined || cancelled !== undefined;
+
+  // The next item is read only once there is room for its call, so an
+  // async iterable is read as the calls progress.
+  const iterator = isAsyncIterable(items) ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
+  let exhausted = false;
+  try {
+    for (let index = 0; ; index++) {
+      while (running.size >= limit && !stopped()) await waitForACall();
+      if (stopped()) break;
+      const next = iterator.next();
+      const step = isThenable(next) ? await next : next;
+      if (step.done === true) {
+        exhausted = true;
+        break;
+      }
+      start(step.value, index);
+    }
+  } catch (err) {
+    // The items' iterator threw, or the awaiting task was cancelled while
+    // an async iterator was read: stop the calls, and throw that.
+    exhausted = true;
+    if (!stopped()) {
+      if (err instanceof CancelledError) cancelled = err;
+      else failure = { error: err };
+      for (const t of running) t.cancel();
+    }
+  }
+  // Stopped early: let the iterator clean up (a generator's finally blocks).
+  if (!exhausted) await iterator.return?.();
+  while (running.size > 0) await waitForACall();
+  if (cancelled !== undefined) throw cancelled;
+  if (failure !== undefined) throw failure.error;
+  return results;
+}
+
+function isAsyncIterable<T>(items: unknown): items is AsyncIterable<T> {
+  return typeof (items as Partial<AsyncIterable<T>> | null | undefined)?.[Symbol.asyncIterator] === "function";
+}
+
+/** The CancelledError a cancelled call's result() throws. */
+function cancelledError(task: Future<unknown>): unknown {
+  try {
+    task.result();
+  } catch (err) {
+    return err;
+  }
+  return new CancelledError();
+}
