@@ -196,6 +196,7 @@ const AggregateErrorBase = AggregateError as unknown as new (
  */
 export class ExceptionGroup<E = unknown> extends AggregateErrorBase {
   override readonly name: string = "ExceptionGroup";
+  readonly code: string = "ERR_ASYNCIO_EXCEPTION_GROUP";
   /** The errors, in order; nested groups stay groups. */
   readonly exceptions: readonly E[];
 
@@ -289,4 +290,21 @@ function matcher(condition: ExceptionMatcher): (error: unknown) => boolean {
   throw typeError(
     `split() and subgroup() expect an Error class, an array of them, or a predicate function, got ${show(condition)}`,
   );
+}
+
+/** @internal Checks a `signal` option: an AbortSignal, or undefined for none. */
+export function checkSignal(signal: unknown, what: string): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw typeError(`${what} signal must be an AbortSignal, got ${show(signal)}: pass controller.signal`);
+}
+
+/**
+ * @internal The error of a wait that `signal` aborted, as Node's own APIs
+ * throw it (timers/promises, events.once): an AbortError, with the signal's
+ * reason as its cause.
+ */
+export function abortError(signal: AbortSignal, what: string): Error {
+  const err = new DOMException(`${what} was aborted by its AbortSignal`, "AbortError");
+  Object.defineProperty(err, "cause", { value: signal.reason, writable: true, configurable: true });
+  return err;
 }

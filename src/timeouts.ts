@@ -13,7 +13,17 @@
  * @module
  */
 
-import { CancelledError, RuntimeError, TimeoutError, checkSeconds, seconds, show, typeError } from "./errors.js";
+import {
+  CancelledError,
+  RuntimeError,
+  TimeoutError,
+  abortError,
+  checkSeconds,
+  checkSignal,
+  seconds,
+  show,
+  typeError,
+} from "./errors.js";
 import type { TimerHandle, Handle } from "./loop/handles.js";
 import { getRunningLoop } from "./loop/running-loop.js";
 import { Coroutine } from "./tasks/coroutine.js";
@@ -26,6 +36,16 @@ type State = "created" | "active" | "expiring" | "expired" | "finished";
 /** The block the timeout guards: a function given the Timeout, or an awaitable. */
 export type TimeoutBody<T> = ((timeout: Timeout) => T | PromiseLike<T>) | PromiseLike<T>;
 
+/** Options of {@link timeout} and {@link timeoutAt}. */
+export interface TimeoutOptions {
+  /**
+   * Cancels the block when aborted, as the deadline does; the block then
+   * throws an AbortError (its cause the signal's reason) instead of a
+   * TimeoutError.
+   */
+  signal?: AbortSignal;
+}
+
 /** A deadline over a block of code; see {@link timeout}. */
 export class Timeout {
   #state: State = "created";
@@ -35,16 +55,22 @@ export class Timeout {
   #cancelling = 0;
   readonly #what: string;
   #entered = 0;
+  readonly #signal: AbortSignal | undefined;
+  #aborted = false;
 
   /** timeout(), timeoutAt() and waitFor() make it, and run the block in it. */
-  protected constructor(when: number | null, what: string) {
+  protected constructor(when: number | null, what: string, signal: AbortSignal | undefined) {
     this.#when = when;
     this.#what = what;
+    this.#signal = signal;
   }
 
-  /** @internal `what` names the caller in the TimeoutError's message. */
-  static _new(when: number | null, what: string): Timeout {
-    return new Timeout(when, what);
+  /**
+   * @internal `what` names the caller in the TimeoutError's message;
+   * `signal` cancels the block as the deadline does.
+   */
+  static _new(when: number | null, what: string, signal?: AbortSignal): Timeout {
+    return new Timeout(when, what, signal);
   }
 
   /** The deadline, in loop time (`loop.time()`), or null for none. */
@@ -108,14 +134,21 @@ export class Timeout {
     this.#entered = task.getLoop().time();
     this.#cancelling = task.cancelling();
     this.reschedule(this.#when);
+    const signal = this.#signal;
+    if (signal !== undefined) {
+      if (signal.aborted) task.getLoop().callSoon(this.#onAbort);
+      else signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
   }
 
   #exit(err: unknown): void {
     this.#handler?.cancel();
     this.#handler = undefined;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
     if (this.#state === "expiring") {
       this.#state = "expired";
       if (this.#task!.uncancel() <= this.#cancelling && err instanceof CancelledError) {
+        if (this.#aborted) throw abortError(this.#signal!, this.#what);
         // CPython's message is empty; this one says what ran out, and the
         // time the block had (deadline minus the time it was entered).
         const verb = this.#what === "waitFor()" ? "timed out" : "expired";
@@ -132,6 +165,14 @@ export class Timeout {
     this.#state = "expiring";
     this.#handler = undefined;
   };
+
+  // The signal aborted: the block is cancelled as at the deadline, once.
+  readonly #onAbort = (): void => {
+    if (this.#state !== "active") return;
+    this.#aborted = true;
+    this.#handler?.cancel();
+    this.#onTimeout();
+  };
 }
 
 /**
@@ -142,6 +183,7 @@ export class Timeout {
  * @param delay - Seconds, or null for no deadline.
  * @returns a lazy Coroutine of the body's result: await it.
  * @throws {TimeoutError} when the deadline passes while `body` runs.
+ * @throws AbortError (a DOMException) when `options.signal` aborts while `body` runs.
  * @throws {RuntimeError} outside a task.
  * @example
  * ```ts
@@ -152,11 +194,16 @@ export class Timeout {
  * }
  * ```
  */
-export function timeout<T>(delay: number | null, body: TimeoutBody<T>): Coroutine<Awaited<T>> {
+export function timeout<T>(
+  delay: number | null,
+  body: TimeoutBody<T>,
+  options: TimeoutOptions = {},
+): Coroutine<Awaited<T>> {
   if (delay !== null) checkSeconds(delay, "timeout() delay (or null for no deadline)");
   checkBody(body, "timeout");
+  const signal = checkSignal(options.signal, "timeout()");
   const loop = getRunningLoop();
-  return make(delay === null ? null : loop.time() + delay, body, "timeout()");
+  return make(delay === null ? null : loop.time() + delay, body, "timeout()", signal);
 }
 
 /**
@@ -168,14 +215,23 @@ export function timeout<T>(delay: number | null, body: TimeoutBody<T>): Coroutin
  * await timeoutAt(loop.time() + 10, async () => { await longRunningTask(); });
  * ```
  */
-export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Coroutine<Awaited<T>> {
+export function timeoutAt<T>(
+  when: number | null,
+  body: TimeoutBody<T>,
+  options: TimeoutOptions = {},
+): Coroutine<Awaited<T>> {
   if (when !== null) checkSeconds(when, "timeoutAt() when (or null for no deadline)");
   checkBody(body, "timeoutAt");
-  return make(when, body, "timeoutAt()");
+  return make(when, body, "timeoutAt()", checkSignal(options.signal, "timeoutAt()"));
 }
 
-function make<T>(when: number | null, body: TimeoutBody<T>, what: string): Coroutine<Awaited<T>> {
-  const t = Timeout._new(when, what);
+function make<T>(
+  when: number | null,
+  body: TimeoutBody<T>,
+  what: string,
+  signal: AbortSignal | undefined,
+): Coroutine<Awaited<T>> {
+  const t = Timeout._new(when, what, signal);
   const timeout = (): Promise<Awaited<T>> => t._run(body) as Promise<Awaited<T>>;
   return new Coroutine(timeout);
 }

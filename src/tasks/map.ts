@@ -12,7 +12,8 @@
  * @module
  */
 
-import { CancelledError, rangeError, show, typeError } from "../errors.js";
+import { CancelledError, checkSignal, rangeError, show, typeError } from "../errors.js";
+import { Timeout } from "../timeouts.js";
 import type { Future } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
@@ -28,6 +29,11 @@ export interface MapOptions {
    * option; the other calls go on. Default false.
    */
   returnExceptions?: boolean;
+  /**
+   * Stops the map when aborted, as a cancel of the awaiting task does; map()
+   * then throws an AbortError (its cause the signal's reason).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -38,7 +44,8 @@ export interface MapOptions {
  *
  * When a call fails, map() cancels the calls still running, starts no more,
  * waits for them, and throws that first error. Cancelling the awaiting task
- * does the same and throws CancelledError.
+ * does the same and throws CancelledError; so does aborting `signal`, which
+ * then throws an AbortError.
  *
  * @returns a lazy Coroutine of the results: await it.
  * @throws {TypeError} when `items` is not iterable or `fn` not a function.
@@ -75,11 +82,17 @@ export function map<T, R>(
     throw rangeError(`map() limit must be a whole number of at least 1, got ${show(limit)}: leave it out for no limit`);
   }
   for (const key of Object.keys(options)) {
-    if (key !== "limit" && key !== "returnExceptions") {
-      throw typeError(`map() got an unknown option ${show(key)}: the options are limit and returnExceptions`);
+    if (key !== "limit" && key !== "returnExceptions" && key !== "signal") {
+      throw typeError(`map() got an unknown option ${show(key)}: the options are limit, returnExceptions and signal`);
     }
   }
-  return new Coroutine(() => runMap(items, fn, limit, options.returnExceptions === true));
+  const signal = checkSignal(options.signal, "map()");
+  const returnExceptions = options.returnExceptions === true;
+  if (signal === undefined) return new Coroutine(() => runMap(items, fn, limit, returnExceptions));
+  // The signal cancels the map as a cancel of the awaiting task would.
+  return new Coroutine(() =>
+    Timeout._new(null, "map()", signal)._run(() => runMap(items, fn, limit, returnExceptions)),
+  );
 }
 
 async function runMap<T, R>(

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { checkSeconds } from "../errors.js";
+import { abortError, checkSeconds, checkSignal } from "../errors.js";
 import { Future, _setResultUnlessCancelled } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { TimerHandle } from "../loop/handles.js";
@@ -23,6 +23,8 @@ import type { TimerHandle } from "../loop/handles.js";
  *
  * @param delay - Seconds, as in asyncio (`0.2` is 200 ms).
  * @param result - What the sleep resolves to.
+ * @param options - `signal`: ends the sleep when aborted, with an AbortError
+ *   (its cause the signal's reason), as Node's `timers/promises` does.
  * @throws {TypeError} for a delay that is not a number.
  * @throws {RangeError} for a NaN delay.
  * @throws {RuntimeError} outside a running loop.
@@ -33,9 +35,10 @@ import type { TimerHandle } from "../loop/handles.js";
  * ```
  */
 export function sleep(delay: number): Future<void>;
-export function sleep<T>(delay: number, result: T): Future<T>;
-export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
+export function sleep<T>(delay: number, result: T, options?: SleepOptions): Future<T>;
+export function sleep<T>(delay: number, result?: T, options?: SleepOptions): Future<T | undefined> {
   checkSeconds(delay, "sleep() delay");
+  const signal = options === undefined ? undefined : checkSignal(options.signal, "sleep()");
   const loop = getRunningLoop();
   const future = new SleepFuture<T | undefined>({ loop });
   future._result = result;
@@ -46,7 +49,29 @@ export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
   } else {
     future._timer = loop._timer(loop.time() + delay, wake, future, delay);
   }
+  if (signal !== undefined) abortOn(future, signal);
   return future;
+}
+
+/** Options of {@link sleep}. */
+export interface SleepOptions {
+  /** Ends the sleep with an AbortError when aborted. */
+  signal?: AbortSignal;
+}
+
+function abortOn(future: SleepFuture<unknown>, signal: AbortSignal): void {
+  const onAbort = (): void => {
+    if (future.done()) return;
+    future._timer?.cancel();
+    future._timer = undefined;
+    future.setException(abortError(signal, "sleep()"));
+  };
+  if (signal.aborted) {
+    onAbort();
+    return;
+  }
+  signal.addEventListener("abort", onAbort, { once: true });
+  future.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
 }
 
 /** A sleep's Future: cancelling it cancels its timer. */
@@ -65,7 +90,7 @@ class SleepFuture<T> extends Future<T> {
   }
   /** A sleep(0)'s turn, run from the loop's ready queue: wakes the awaiting task now. */
   _run(): void {
-    this._setResultNow(this._result as T);
+    if (!this.done()) this._setResultNow(this._result as T); // Done already if its signal aborted.
   }
   /** For debug mode: the ready queue holds a callback here, not a task's step. */
   get _step(): boolean {

@@ -21,7 +21,7 @@
  */
 
 import { AsyncResource } from "node:async_hooks";
-import { CancelledError, InvalidStateError, RuntimeError, show, typeError } from "../errors.js";
+import { CancelledError, InvalidStateError, RuntimeError, checkSignal, show, typeError } from "../errors.js";
 import { Future, _FutureExtra } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
@@ -55,6 +55,11 @@ export interface TaskOptions {
    * or true under {@link eagerTaskFactory}.
    */
   eagerStart?: boolean;
+  /**
+   * Cancels the task when aborted (with the message "aborted by its
+   * AbortSignal"); an already aborted signal cancels it before it starts.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -104,6 +109,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     super({ loop: checkedLoop(body, options.loop, "new Task()") });
     const loop = this.getLoop();
     loop._checkOpen("createTask()");
+    const signal = checkSignal(options.signal, "createTask()");
     this.#body = body;
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
     if (loop.getDebug()) this._source = _callerSite();
@@ -112,6 +118,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
       // so allTasks() inside the step finds it.
       loop._addTask(this as Task<unknown>);
       this._eagerStart();
+      if (signal !== undefined) this._cancelOn(signal);
       return;
     }
     this.#context = new AsyncResource("asyncio-ts.Task");
@@ -120,6 +127,21 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     // Registered once scheduled, as CPython 3.13: a task whose scheduling
     // threw is not left in allTasks() (test_error_in_call_soon).
     loop._addTask(this as Task<unknown>);
+    if (signal !== undefined) this._cancelOn(signal);
+  }
+
+  /** @internal The signal option: cancel when it aborts, and stop listening once done. */
+  _cancelOn(signal: AbortSignal): void {
+    const onAbort = (): void => {
+      this.cancel("aborted by its AbortSignal");
+    };
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    if (this.done()) return;
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
   }
 
   /** The task's name. */

@@ -14,12 +14,12 @@
  * @module
  */
 
-import { CancelledError, TimeoutError, checkSeconds } from "../errors.js";
+import { CancelledError, TimeoutError, checkSeconds, checkSignal } from "../errors.js";
 import { Future } from "../futures.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { EventLoop } from "../loop/event-loop.js";
-import { Timeout } from "../timeouts.js";
+import { Timeout, type TimeoutOptions } from "../timeouts.js";
 import { Coroutine } from "./coroutine.js";
 import { type AwaitableLike, type ResultOf, _checkAwaitable, _toFuture } from "./ensure-future.js";
 
@@ -33,23 +33,30 @@ import { type AwaitableLike, type ResultOf, _checkAwaitable, _toFuture } from ".
  *   task), or a Task, Future or promise (awaited).
  * @param timeout - Seconds, or null to wait without a limit (as CPython's None).
  * @returns a lazy Coroutine: await it, or pass it to createTask or gather.
+ * @param options - `signal`: cancels the wait when aborted, which then throws an AbortError.
  * @throws {TimeoutError} when the time runs out.
+ * @throws AbortError (a DOMException) when `options.signal` aborts first.
  * @throws {RuntimeError} when awaited outside a task (as `timeout()`).
  * @example
  * ```ts
  * try { await waitFor(slowOperation, 1); } catch (err) { if (err instanceof TimeoutError) console.log("too slow"); else throw err; }
  * ```
  */
-export function waitFor<A extends AwaitableLike<unknown>>(aw: A, timeout: number | null): Coroutine<ResultOf<A>> {
+export function waitFor<A extends AwaitableLike<unknown>>(
+  aw: A,
+  timeout: number | null,
+  options: TimeoutOptions = {},
+): Coroutine<ResultOf<A>> {
   if (timeout !== null) checkSeconds(timeout, "waitFor() timeout (or null for no limit)");
   _checkAwaitable(aw, "waitFor()");
-  return new Coroutine(waitForImpl, [aw, timeout]) as Coroutine<ResultOf<A>>;
+  const signal = checkSignal(options.signal, "waitFor()");
+  return new Coroutine(waitForImpl, [aw, timeout, signal]) as Coroutine<ResultOf<A>>;
 }
 
 // A named function: the Coroutine's and the Task's repr show `waitFor()`.
-async function waitForImpl(aw: unknown, timeout: number | null): Promise<unknown> {
+async function waitForImpl(aw: unknown, timeout: number | null, signal: AbortSignal | undefined): Promise<unknown> {
   const loop = getRunningLoop();
-  if (timeout !== null && timeout <= 0) {
+  if (timeout !== null && timeout <= 0 && signal === undefined) {
     const fut = _toFuture(aw, loop, "waitFor()");
     if (fut.done()) return fut.result();
     await cancelAndWait(fut, loop);
@@ -61,7 +68,7 @@ async function waitForImpl(aw: unknown, timeout: number | null): Promise<unknown
     }
   }
   const deadline = timeout === null ? null : loop.time() + timeout;
-  return Timeout._new(deadline, "waitFor()")._run(() => awaitInline(aw));
+  return Timeout._new(deadline, "waitFor()", signal)._run(() => awaitInline(aw));
 }
 Object.defineProperty(waitForImpl, "name", { value: "waitFor" });
 

@@ -237,7 +237,7 @@ describe("map()", () => {
     }
     assert.throws(() => map([1], () => 1, { concurrency: 2 } as never), {
       name: "TypeError",
-      message: "map() got an unknown option 'concurrency': the options are limit and returnExceptions",
+      message: "map() got an unknown option 'concurrency': the options are limit, returnExceptions and signal",
     });
   });
 });
