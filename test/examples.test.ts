@@ -92,4 +92,28 @@ describe("examples print what their CPython twins print", () => {
       "Finished main at HH:MM:SS",
     ]);
   });
+
+  it("TaskGroup: taskgroup.ts fails fast when b fails, cancels c, and catches the ExceptionGroup, as taskgroup.py does", async () => {
+    const out = await outputs("taskgroup", "taskgroup");
+    assert.deepEqual(out.ts, out.py);
+    assert.deepEqual(out.py, [
+      "a: started",
+      "b: started",
+      "c: started",
+      "a: finished",
+      "b: failed",
+      "c: cancelled",
+      "ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)",
+      "caught: b is broken",
+    ]);
+  });
+
+  it("A bounded crawl: crawl.ts fetches 10 pages from a local server, at most 3 at a time, as crawl.py does with a Semaphore", async () => {
+    const out = await outputs("crawl", "crawl");
+    assert.deepEqual(out.ts, out.py);
+    assert.deepEqual(out.py, [
+      `fetched 10 pages: ${Array.from({ length: 10 }, (_, i) => `page ${i + 1}`).join(", ")}`,
+      "at most 3 requests at once",
+    ]);
+  });
 });
