@@ -35,12 +35,13 @@ const flags = {
   "memory.bench.js": ["--expose-gc"],
   "to-thread.bench.js": ["--expose-gc"],
   "cpu-burst.bench.js": ["--expose-gc"],
+  "fanout.bench.js": ["--expose-gc"],
 };
 
 // ---- docs/benchmarks.md ------------------------------------------------------
 
 // What one operation is, where it is not a task.
-const ops = { "to-thread-latency": "call", "to-thread-throughput": "call" };
+const ops = { "to-thread-latency": "call", "to-thread-throughput": "call", fanout: "item" };
 
 function unit(metric, bench) {
   const op = ops[bench] ?? "task";
@@ -64,9 +65,20 @@ const titles = {
   "cpu-burst-small": "A burst of 8 calls of fib(30) on a cold and a warm pool vs the main thread",
   "cpu-burst-large": "A burst of 8 calls of fib(35) on a cold and a warm pool vs the main thread",
   "cpu-burst-blocking": "As many 200 ms blocking calls (Atomics.wait) as the pool has workers, cold and warm",
+  fanout: "Bounded fan-out: 100,000 items, at most 100 at once, each awaiting one loop turn",
+  taskgroup: "A TaskGroup of 100,000 tasks that each await sleep(0), against gather() of the same",
 };
 
 const notes = {
+  fanout:
+    "asyncio-ts: map(items, fn, { limit: 100 }), each call a Task awaiting sleep(0). Raw promises: 100 async " +
+    "workers that pull the next index and await one setImmediate; p-map with { concurrency: 100 } and p-limit(100) " +
+    "around Promise.all, with the same setImmediate body. CPython runs bench/python/fanout.py, under 3.11 and " +
+    "3.13: the usual asyncio idiom, `async with semaphore` inside each of the gathered coroutines.",
+  taskgroup:
+    "taskGroup() whose body creates the 100,000 tasks, against gather() of the same functions and raw " +
+    "Promise.all of async functions each run in AsyncLocalStorage.run (the floor of the gather bench). CPython " +
+    "runs bench/python/taskgroup.py (`async with asyncio.TaskGroup()`), under 3.11 and 3.13.",
   gather:
     "Raw baselines: Promise.all of async functions that each await one setImmediate, without and with the " +
     "AsyncLocalStorage.run per function that asyncio-ts pays to know the current task (on Node 20 the first " +
@@ -313,6 +325,28 @@ function targetDefs(rows) {
     return has(eager, lazy) ? { ...t, figure: `${t.figure}; lazy ${lazy.us_per_op} µs/task` } : t;
   });
 
+  // The structured-concurrency benches: within 2x of the raw-promise
+  // version, and at least 5x faster than CPython 3.13.
+  const structured = [
+    ["fanout", "bounded fan-out (map, limit 100)", (r) => r.variant.startsWith("raw promises")],
+    ["taskgroup", "TaskGroup of 100,000 tasks", (r) => r.variant.startsWith("raw Promise.all")],
+  ];
+  for (const [bench, what, isRaw] of structured) {
+    defs.push((on) =>
+      atMost(`${what}: at most 2x the raw-promise version`, 2, subject(on, bench), pick(on, bench, isRaw), "raw"),
+    );
+    defs.push((on) => {
+      const s = subject(on, bench);
+      const c = pick(on, bench, (r) => /^CPython 3\.13/.test(r.variant));
+      return {
+        target: `${what}: at least 5x faster than CPython 3.13`,
+        ok: has(s, c) ? value(c) >= 5 * value(s) : undefined,
+        figure: has(s, c)
+          ? `${value(s)} vs ${value(c)} ${unit(s.metric, bench)} (${round(value(c) / value(s))}x faster)`
+          : "–",
+      };
+    });
+  }
   defs.push((on) =>
     atMost(
       "memory: heap per pending task at most 1.25x a raw async function with ALS",

@@ -18,7 +18,6 @@ import type { Future } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type Task, _newTask } from "./task.js";
-import { isThenable } from "../util.js";
 
 /** Options of {@link map}. */
 export interface MapOptions {
@@ -106,28 +105,42 @@ async function runMap<T, R>(
   const running = new Set<Task<unknown>>();
   let failure: { error: unknown } | undefined;
   let cancelled: CancelledError | undefined;
-  // Set when a call ends: the awaiting task waits on it for room, or for the end.
+  // The awaiting task waits on it, for room (async items) or for the end.
   let wake: Future<void> | undefined;
+  const isAsync = isAsyncIterable(items);
+  const iterator = isAsync ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
+  let exhausted = false;
+  let index = 0;
 
-  const start = (item: T, index: number): void => {
-    results.length = index + 1;
-    const task = _newTask(loop, () => fn(item, index), {});
+  const stopped = (): boolean => failure !== undefined || cancelled !== undefined;
+  const stop = (why: { error: unknown }): void => {
+    failure = why;
+    for (const t of running) t.cancel();
+  };
+
+  const start = (item: T): void => {
+    const i = index++;
+    results.length = index;
+    const task = _newTask(loop, () => fn(item, i), {});
     const done = (t: Future<unknown>): void => {
       running.delete(task);
       if (t.cancelled()) {
         // A call cancelled by itself, or by map() stopping: a failure unless map() stops anyway.
-        if (failure === undefined && cancelled === undefined) {
-          if (returnExceptions) results[index] = cancelledError(t);
+        if (!stopped()) {
+          if (returnExceptions) results[i] = cancelledError(t);
           else stop({ error: cancelledError(t) });
         }
       } else if (t._failed()) {
-        if (returnExceptions) results[index] = t.exception();
-        else if (failure === undefined && cancelled === undefined) stop({ error: t.exception() });
+        if (returnExceptions) results[i] = t.exception();
+        else if (!stopped()) stop({ error: t.exception() });
         else t.exception(); // Retrieved: the first failure is the one thrown.
       } else {
-        results[index] = t.result();
+        results[i] = t.result();
       }
-      if (wake !== undefined && !wake.done()) wake.setResult();
+      // Synchronous items: the next call starts from here, with no turn of
+      // the awaiting task; it wakes at the end. Async items: it reads the next.
+      if (!isAsync) fill();
+      if (wake !== undefined && !wake.done() && (isAsync || running.size === 0)) wake.setResult();
     };
     if (task.done()) {
       done(task); // Finished eagerly.
@@ -137,12 +150,27 @@ async function runMap<T, R>(
     }
   };
 
-  const stop = (why: { error: unknown }): void => {
-    failure = why;
-    for (const t of running) t.cancel();
+  // Starts calls of synchronous items while there is room. Not re-entered:
+  // a call that finishes inside createTask (eager) frees its room for the loop here.
+  let filling = false;
+  const fill = (): void => {
+    if (filling) return;
+    filling = true;
+    try {
+      while (running.size < limit && !exhausted && !stopped()) {
+        const step = (iterator as Iterator<T>).next();
+        if (step.done === true) exhausted = true;
+        else start(step.value);
+      }
+    } catch (err) {
+      exhausted = true; // The items' iterator threw: stop the calls, and throw that.
+      if (!stopped()) stop({ error: err });
+    } finally {
+      filling = false;
+    }
   };
 
-  // Waits until a call ends; a cancel of the awaiting task stops the map.
+  // Waits until woken; a cancel of the awaiting task stops the map.
   const waitForACall = async (): Promise<void> => {
     wake = loop.createFuture<void>();
     try {
@@ -158,37 +186,36 @@ async function runMap<T, R>(
     }
   };
 
-  const stopped = (): boolean => failure !== undefined || cancelled !== undefined;
-
-  // The next item is read only once there is room for its call, so an
-  // async iterable is read as the calls progress.
-  const iterator = isAsyncIterable(items) ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
-  let exhausted = false;
-  try {
-    for (let index = 0; ; index++) {
-      while (running.size >= limit && !stopped()) await waitForACall();
-      if (stopped()) break;
-      const next = iterator.next();
-      const step = isThenable(next) ? await next : next;
-      if (step.done === true) {
-        exhausted = true;
-        break;
+  if (isAsync) {
+    // The next item is read only once there is room for its call, so an
+    // async iterable is read as the calls progress.
+    try {
+      while (!stopped()) {
+        while (running.size >= limit && !stopped()) await waitForACall();
+        if (stopped()) break;
+        const step = await (iterator as AsyncIterator<T>).next();
+        if (step.done === true) {
+          exhausted = true;
+          break;
+        }
+        start(step.value);
       }
-      start(step.value, index);
+    } catch (err) {
+      // The items' iterator threw, or the awaiting task was cancelled while
+      // it was read: stop the calls, and throw that.
+      exhausted = true;
+      if (!stopped()) {
+        if (err instanceof CancelledError) cancelled = err;
+        else failure = { error: err };
+        for (const t of running) t.cancel();
+      }
     }
-  } catch (err) {
-    // The items' iterator threw, or the awaiting task was cancelled while
-    // an async iterator was read: stop the calls, and throw that.
-    exhausted = true;
-    if (!stopped()) {
-      if (err instanceof CancelledError) cancelled = err;
-      else failure = { error: err };
-      for (const t of running) t.cancel();
-    }
+  } else {
+    fill();
   }
+  while (running.size > 0) await waitForACall();
   // Stopped early: let the iterator clean up (a generator's finally blocks).
   if (!exhausted) await iterator.return?.();
-  while (running.size > 0) await waitForACall();
   if (cancelled !== undefined) throw cancelled;
   if (failure !== undefined) throw failure.error;
   return results;
