@@ -160,11 +160,16 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
   const toCancel = loop._tasks();
   if (toCancel.length === 0) return;
   for (const t of toCancel) t.cancel();
-  await loop.runUntilComplete(
-    task(loop, async () => {
-      await gather(...toCancel, { returnExceptions: true });
-    }),
-  );
+  loop._cancellingAll = true;
+  try {
+    await loop.runUntilComplete(
+      task(loop, async () => {
+        await gather(...toCancel, { returnExceptions: true });
+      }),
+    );
+  } finally {
+    loop._cancellingAll = false;
+  }
   for (const t of toCancel) {
     if (t.cancelled()) continue;
     if (t._failed()) {

@@ -118,6 +118,8 @@ export class EventLoop implements StepLoop {
   #firstTask: Task<unknown> | undefined;
   #lastTask: Task<unknown> | undefined;
   /** @internal */ _taskSeq = 0;
+  /** @internal run() is cancelling the tasks left: the calls gather({ limit }) holds back never start. */
+  _cancellingAll = false;
   /** @internal Async generators first iterated while this loop ran. */ readonly _asyncgens = new Set<
     WeakRef<AsyncGenerator>
   >();

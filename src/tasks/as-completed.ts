@@ -18,6 +18,7 @@ import type { EventLoop } from "../loop/event-loop.js";
 import { _getRunningLoop, getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type AwaitableLike, type ResultOf, _toFutures } from "./ensure-future.js";
+import { _Limiter, _checkLimit } from "./limiter.js";
 import { isThenable } from "../util.js";
 
 // What #take() gives when no completed Future is waiting to be taken.
@@ -27,6 +28,14 @@ const NONE: unique symbol = Symbol("none");
 export interface AsCompletedOptions {
   /** Seconds until waiting for the rest throws TimeoutError; null or absent: no limit. */
   timeout?: number | null;
+  /**
+   * The most async functions and Coroutines running at once: they become
+   * Tasks in order, the next as one ends. Until its turn, such an argument
+   * is a pending Future (what `for await` gives is then a Future, not a
+   * Task). Tasks, Futures and promises given are running already and do not
+   * count. Default: no limit.
+   */
+  limit?: number;
 }
 
 /**
@@ -285,7 +294,9 @@ export function asCompleted<const T extends readonly AwaitableLike<unknown>[]>(
   }
   const timeout = options.timeout ?? null;
   if (timeout !== null) checkSeconds(timeout, "asCompleted() timeout");
+  const limit = _checkLimit(options.limit, "asCompleted()");
   const loop = getRunningLoop();
-  const futures = _toFutures(aws as Iterable<unknown>, loop, "asCompleted()");
+  const makeTask = limit === undefined ? undefined : new _Limiter(loop, limit).add;
+  const futures = _toFutures(aws as Iterable<unknown>, loop, "asCompleted()", makeTask);
   return new AsCompleted(futures as Map<unknown, Future<ResultOf<T[number]>>>, timeout, loop);
 }

@@ -49,7 +49,12 @@ export function ensureFuture<A extends AwaitableLike<unknown>>(
 }
 
 /** @internal */
-export function _toFuture(aw: unknown, loop: EventLoop, what: string): Future<unknown> {
+export function _toFuture(
+  aw: unknown,
+  loop: EventLoop,
+  what: string,
+  makeTask: (body: TaskBody<unknown>) => Future<unknown> = (body) => _newTask(loop, body, {}),
+): Future<unknown> {
   if (aw instanceof Future) {
     if (aw.getLoop() !== loop) {
       throw typeError(`${what} got a Future attached to a different loop: create it inside this run()`);
@@ -58,7 +63,7 @@ export function _toFuture(aw: unknown, loop: EventLoop, what: string): Future<un
   }
   if (aw instanceof Coroutine || typeof aw === "function") {
     // As CPython's loop.create_task: through the loop's task factory, if set.
-    return _newTask(loop, aw as TaskBody<unknown>, {});
+    return makeTask(aw as TaskBody<unknown>);
   }
   if (isThenable(aw)) {
     const fut = new Future<unknown>({ loop });
@@ -96,10 +101,15 @@ function notAwaitable(aw: unknown, what: string): TypeError {
  * (an eager one has run its first step already, and is cancelled at its
  * await), so nothing is left running unawaited.
  */
-export function _toFutures(aws: Iterable<unknown>, loop: EventLoop, what: string): Map<unknown, Future<unknown>> {
+export function _toFutures(
+  aws: Iterable<unknown>,
+  loop: EventLoop,
+  what: string,
+  makeTask?: (body: TaskBody<unknown>) => Future<unknown>,
+): Map<unknown, Future<unknown>> {
   const map = new Map<unknown, Future<unknown>>();
   try {
-    for (const aw of aws) if (!map.has(aw)) map.set(aw, _toFuture(aw, loop, what));
+    for (const aw of aws) if (!map.has(aw)) map.set(aw, _toFuture(aw, loop, what, makeTask));
   } catch (err) {
     for (const [aw, fut] of map) if (fut !== aw) fut.cancel();
     throw err;

@@ -18,12 +18,22 @@ import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type AwaitableLike, type ResultOf, _toFutures } from "./ensure-future.js";
+import { _Limiter, _checkLimit } from "./limiter.js";
 import { isThenable } from "../util.js";
 
 /** Options of `gather()`, passed last. */
 export interface GatherOptions {
   /** Exceptions become results instead of rejecting gather (default false). */
   returnExceptions?: boolean;
+  /**
+   * The most async functions and Coroutines running at once: they become
+   * Tasks in argument order, the next as one ends. Tasks, Futures and
+   * promises given are running already and do not count. As without a
+   * limit, a failure does not stop the others: the calls not started yet
+   * still start. Cancelling gather cancels the running ones, and the rest
+   * never start. Default: no limit.
+   */
+  limit?: number;
 }
 
 /** The results of awaitables `T`, as a tuple. */
@@ -89,14 +99,16 @@ export function gather<const T extends readonly AwaitableLike<unknown>[]>(
 ): GatheringFuture<GatherResults<T> | GatherResultsOrErrors<T>>;
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   let returnExceptions = false;
+  let limit: number | undefined;
   if (args.length > 0 && isOptions(args[args.length - 1])) {
     const options = args.pop() as Record<string, unknown>;
     for (const key of Object.keys(options)) {
-      if (key !== "returnExceptions") {
-        throw typeError(`gather() got an unknown option ${show(key)}: the only option is returnExceptions`);
+      if (key !== "returnExceptions" && key !== "limit") {
+        throw typeError(`gather() got an unknown option ${show(key)}: the options are returnExceptions and limit`);
       }
     }
     returnExceptions = Boolean(options.returnExceptions);
+    limit = _checkLimit(options.limit, "gather()");
   }
   // As CPython: the loop of the first Future given, else the running loop.
   const first = args.find((arg): arg is Future<unknown> => arg instanceof Future);
@@ -107,7 +119,8 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     return outer;
   }
 
-  const argToFut = _toFutures(args, loop, "gather()");
+  const makeTask = limit === undefined ? undefined : new _Limiter(loop, limit).add;
+  const argToFut = _toFutures(args, loop, "gather()", makeTask);
   const children = args.map((arg) => argToFut.get(arg)!);
   const nfuts = argToFut.size;
   let nfinished = 0;

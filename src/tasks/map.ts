@@ -12,12 +12,13 @@
  * @module
  */
 
-import { CancelledError, checkSignal, rangeError, show, typeError } from "../errors.js";
+import { CancelledError, checkSignal, show, typeError } from "../errors.js";
 import { Timeout } from "../timeouts.js";
 import type { Future } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type Task, _newTask } from "./task.js";
+import { _checkLimit } from "./limiter.js";
 
 /** Options of {@link map}. */
 export interface MapOptions {
@@ -76,10 +77,7 @@ export function map<T, R>(
   if (typeof fn !== "function") {
     throw typeError(`map() expects the function to call for each item second, got ${show(fn)}`);
   }
-  const limit = options.limit ?? Infinity;
-  if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
-    throw rangeError(`map() limit must be a whole number of at least 1, got ${show(limit)}: leave it out for no limit`);
-  }
+  const limit = _checkLimit(options.limit, "map()") ?? Infinity;
   for (const key of Object.keys(options)) {
     if (key !== "limit" && key !== "returnExceptions" && key !== "signal") {
       throw typeError(`map() got an unknown option ${show(key)}: the options are limit, returnExceptions and signal`);
