@@ -862,3 +862,217 @@ describe("TaskGroup (test_taskgroups.py)", () => {
     });
   });
 });
+
+describe("TaskGroup in JavaScript", () => {
+  const fail = (delay: number, err: unknown) => async () => {
+    await sleep(delay);
+    throw err;
+  };
+
+  it("taskGroup() and run() return the body's value", async () => {
+    await runVirtual(async () => {
+      assert.equal(await taskGroup(() => 1), 1);
+      const slow = async () => {
+        await sleep(0.1);
+        return "t";
+      };
+      // A Task returned in an object stays a Task, done when the group is.
+      const { t } = await new TaskGroup().run((g) => ({ t: g.createTask(slow) }));
+      assert.equal(t.result(), "t");
+      // A Task returned as it is is awaited, as an async function's returned
+      // thenable is: the group gives its result (CPython gives the Task).
+      assert.equal(await taskGroup((g) => g.createTask(slow)), "t");
+    });
+  });
+
+  it("a body that returns a Task that fails throws the group with its error once", async () => {
+    await runVirtual(async () => {
+      const err = new RangeError("x");
+      const eg = await groupRejection(taskGroup((g) => g.createTask(fail(0.1, err))));
+      assert.deepEqual(eg.exceptions, [err]);
+      assert.equal(current().cancelling(), 0);
+    });
+  });
+
+  it("a body that returns while a task fails later still throws the group", async () => {
+    await runVirtual(async () => {
+      const eg = await groupRejection(
+        taskGroup((g) => {
+          g.createTask(fail(0.1, new RangeError("late")));
+          return 5;
+        }),
+      );
+      assert.equal(eg.message, "unhandled errors in a TaskGroup");
+      assert.equal(String(eg), "ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)");
+    });
+  });
+
+  it("a body that swallows the group's cancel runs on, and the parent is not left cancelled", async () => {
+    // As under CPython 3.13: ['swallowed', 'after', ('eg', ['ValueError'], 0), 'sleep ok'].
+    await runVirtual(async () => {
+      const log: unknown[] = [];
+      const eg = await groupRejection(
+        taskGroup(async (g) => {
+          g.createTask(fail(0.1, new RangeError("1")));
+          try {
+            await sleep(1);
+          } catch (err) {
+            if (err instanceof CancelledError) log.push("swallowed");
+          }
+          log.push("after");
+          return 5;
+        }),
+      );
+      log.push(["eg", [...errorTypes(eg)], current().cancelling()]);
+      await sleep(0.1);
+      log.push("sleep ok");
+      assert.deepEqual(log, ["swallowed", "after", ["eg", [RangeError], 0], "sleep ok"]);
+    });
+  });
+
+  it("groups thrown values that are not Errors", async () => {
+    await runVirtual(async () => {
+      const eg = await groupRejection(
+        taskGroup((g) => {
+          g.createTask(fail(0.1, "str"));
+          g.createTask(fail(0.1, undefined));
+        }),
+      );
+      assert.deepEqual(eg.exceptions, ["str", undefined]);
+    });
+  });
+
+  it("a body that throws undefined gives a group of undefined", async () => {
+    await runVirtual(async () => {
+      const eg = await groupRejection(
+        taskGroup(() => {
+          throw undefined;
+        }),
+      );
+      assert.deepEqual(eg.exceptions, [undefined]);
+    });
+  });
+
+  it("retrieves its tasks' errors: no 'exception was never retrieved' report", async () => {
+    await runVirtual(async () => {
+      const reports: unknown[] = [];
+      getRunningLoop().setExceptionHandler((_loop, context) => reports.push(context.message));
+      await groupRejection(
+        taskGroup((g) => {
+          g.createTask(fail(0.1, new RangeError("a")));
+          g.createTask(fail(0.1, new RangeError("b")));
+        }),
+      );
+      await sleep(0);
+      assert.deepEqual(reports, []);
+    });
+  });
+
+  it("toString() is CPython's repr", async () => {
+    await runVirtual(async () => {
+      const tg = new TaskGroup();
+      const seen: string[] = [String(tg)];
+      await groupRejection(
+        tg.run(async (g) => {
+          g.createTask(() => sleep(1));
+          seen.push(String(g));
+          g.createTask(fail(0.1, new RangeError()));
+          try {
+            await sleep(5);
+          } catch (err) {
+            seen.push(String(g));
+            throw err;
+          }
+        }),
+      );
+      seen.push(String(tg));
+      // CPython 3.13 shows '<TaskGroup>', '<TaskGroup tasks=1 entered>' and
+      // '<TaskGroup tasks=1 errors=1 cancelling>' at the same points.
+      assert.deepEqual(seen, [
+        "<TaskGroup>",
+        "<TaskGroup tasks=1 entered>",
+        "<TaskGroup tasks=1 errors=1 cancelling>",
+        "<TaskGroup cancelling>",
+      ]);
+    });
+  });
+
+  it("a KeyboardInterrupt of a task is thrown as it is", async () => {
+    // CPython's loop stops on a KeyboardInterrupt in a task (its
+    // _test_taskgroup_21 is disabled); here the group re-throws it, as it
+    // does the body's (test_taskgroup_20), the other errors being dropped.
+    await runVirtual(async () => {
+      const ki = new KeyboardInterrupt();
+      const err = await rejection(
+        taskGroup(async (g) => {
+          g.createTask(fail(0.1, ki));
+          try {
+            await sleep(10);
+          } finally {
+            throw new TypeError();
+          }
+        }),
+      );
+      assert.equal(err, ki);
+      // As in CPython, the base error leaves before the group undoes its
+      // cancel of the parent task.
+      assert.equal(current().cancelling(), 1);
+    });
+  });
+
+  it("refuses a body that is not a function", async () => {
+    await runVirtual(() => {
+      assert.throws(() => taskGroup(42 as never), {
+        name: "TypeError",
+        code: "ERR_ASYNCIO_INVALID_ARG_TYPE",
+        message:
+          "TaskGroup.run() expects a function that takes the group, got 42: pass async (tg) => { tg.createTask(...) }",
+      });
+    });
+  });
+
+  it("says what to do in its refusals", async () => {
+    await runVirtual(async () => {
+      const tg = new TaskGroup();
+      assert.throws(() => tg.createTask(() => 1), {
+        message: "TaskGroup <TaskGroup> has not been entered: create its tasks inside taskGroup(async (tg) => ...)",
+      });
+      await tg.run(() => {});
+      assert.throws(() => tg.createTask(() => 1), {
+        message: "TaskGroup <TaskGroup entered> is finished: create a new group for more tasks",
+      });
+      const err = await rejection(tg.run(() => {}));
+      assert.ok(err instanceof RuntimeError);
+      assert.equal(
+        err.message,
+        "TaskGroup <TaskGroup entered> has already been entered: a group runs once, make a new one",
+      );
+    });
+  });
+
+  it("counts a task that finished eagerly at once", async () => {
+    await runVirtual(async () => {
+      const { eagerTaskFactory } = await import("asyncio-ts");
+      getRunningLoop().setTaskFactory(eagerTaskFactory);
+      let bodyCancelled = false;
+      const eg = await groupRejection(
+        taskGroup(async (g) => {
+          const t = g.createTask(() => {
+            throw new RangeError("eager");
+          });
+          assert.ok(t.done());
+          assert.match(String(g), /errors=1 cancelling/);
+          try {
+            await sleep(1);
+          } catch (err) {
+            bodyCancelled = err instanceof CancelledError;
+            throw err;
+          }
+        }),
+      );
+      assert.deepEqual(errorTypes(eg), new Set([RangeError]));
+      assert.ok(bodyCancelled);
+      assert.equal(current().cancelling(), 0);
+    });
+  });
+});
