@@ -16,6 +16,7 @@ import {
   getRunningLoop,
   sleep,
   taskGroup,
+  timeout,
   type Task,
 } from "asyncio-ts";
 import { runVirtual } from "../support/virtual-loop.js";
@@ -859,6 +860,39 @@ describe("TaskGroup (test_taskgroups.py)", () => {
       assert.equal(t.cancelling(), 1);
       assert.ok((await rejection(t)) instanceof CancelledError);
       assert.ok(t.cancelled());
+    });
+  });
+});
+
+describe("TaskGroup with timeout() (test_timeouts.py)", () => {
+  // Ported from test_timeouts.py: TimeoutTests.test_timeout_taskgroup (CPython 3.13)
+  it("a task's error in its cleanup after the deadline comes out in a group, not as a TimeoutError", async () => {
+    // CPython's test also checks the __context__ chains, which JavaScript has not.
+    await runVirtual(async () => {
+      const task = async () => {
+        try {
+          await sleep(2); // Interrupted after 0.01 s.
+        } finally {
+          throw new ZeroDivisionError(); // Crash in cleanup.
+        }
+      };
+      const eg = await groupRejection(
+        timeout(0.01, () =>
+          taskGroup(async (tg) => {
+            tg.createTask(task);
+            try {
+              throw new RangeError(); // Python's ValueError
+            } finally {
+              await sleep(1);
+            }
+          }),
+        ),
+      );
+      assert.equal(eg.cause, undefined);
+      assert.equal(eg.exceptions.length, 1, String(eg));
+      assert.ok(eg.exceptions[0] instanceof ZeroDivisionError);
+      assert.equal(getRunningLoop().time(), 0.01);
+      assert.equal(current().cancelling(), 0);
     });
   });
 });
