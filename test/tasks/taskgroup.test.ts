@@ -1054,6 +1054,72 @@ describe("TaskGroup in JavaScript", () => {
     });
   });
 
+  it("waits for its tasks through repeated cancels of the parent task", async () => {
+    // As under CPython 3.13, which gives the same log (at 0.61 s for 0.6).
+    await runVirtual(async () => {
+      const loop = getRunningLoop();
+      const log: unknown[] = [];
+      const stubborn = (i: number) => async () => {
+        try {
+          await sleep(10);
+        } catch (err) {
+          log.push(["child cancelled", i, loop.time()]);
+          await sleep(0.5);
+          log.push(["child done", i, loop.time()]);
+          throw err;
+        }
+      };
+      const r = createTask(() =>
+        taskGroup((g) => {
+          g.createTask(stubborn(1));
+          g.createTask(stubborn(2));
+        }),
+      );
+      await sleep(0.1);
+      r.cancel();
+      await sleep(0.1);
+      r.cancel();
+      assert.ok((await rejection(r)) instanceof CancelledError);
+      assert.deepEqual(log, [
+        ["child cancelled", 1, 0.1],
+        ["child cancelled", 2, 0.1],
+        ["child done", 1, 0.6],
+        ["child done", 2, 0.6],
+      ]);
+      assert.equal(r.cancelling(), 2);
+    });
+  });
+
+  it("reports a task's error to the loop when the parent task is already done", async () => {
+    // CPython's "not sure if this case is possible" branch: here a group run
+    // without being awaited outlives the task that started it.
+    await runVirtual(async () => {
+      const reports: [string, unknown][] = [];
+      getRunningLoop().setExceptionHandler((_loop, context) => reports.push([context.message, context.exception]));
+      const late = new RangeError("late");
+      const tg = new TaskGroup();
+      let outcome: unknown;
+      const parent = createTask(() => {
+        tg.run((g) => {
+          g.createTask(fail(0.1, late));
+        }).then(
+          () => (outcome = "no error"),
+          (err: unknown) => (outcome = err),
+        );
+      });
+      await parent;
+      await sleep(1);
+      assert.equal(reports.length, 1);
+      assert.match(
+        reports[0]![0],
+        /^Task <Task .*> has errored out but its parent task <Task finished .*> is already completed$/,
+      );
+      assert.equal(reports[0]![1], late);
+      assert.ok(outcome instanceof ExceptionGroup);
+      assert.deepEqual(outcome.exceptions, [late]);
+    });
+  });
+
   it("refuses a body that is not a function", async () => {
     await runVirtual(() => {
       assert.throws(() => taskGroup(42 as never), {
