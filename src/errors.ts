@@ -261,9 +261,9 @@ export class ExceptionGroup<E = unknown> extends AggregateErrorBase {
   }
 
   /**
-   * A group of the same class and message over other errors; `split()` and
-   * `subgroup()` make their parts with it. Override it in a subclass whose
-   * constructor takes other arguments.
+   * A group with the same message over other errors; `split()` and
+   * `subgroup()` make their parts with it. It returns a plain
+   * ExceptionGroup, as Python's does: override it for parts of a subclass.
    */
   derive<F>(exceptions: Iterable<F>): ExceptionGroup<F> {
     return new ExceptionGroup<F>(this.message, exceptions);
@@ -271,11 +271,14 @@ export class ExceptionGroup<E = unknown> extends AggregateErrorBase {
 
   #copy(exceptions: E[]): ExceptionGroup<E> | undefined {
     if (exceptions.length === 0) return undefined;
-    const part = this.derive(exceptions);
+    const part: unknown = this.derive(exceptions);
+    if (!(part instanceof ExceptionGroup)) {
+      throw typeError(`derive() must return an ExceptionGroup, got ${show(part)}: return new ExceptionGroup(...)`);
+    }
     if ("cause" in this)
       Object.defineProperty(part, "cause", { value: this.cause, writable: true, configurable: true });
     if (this.stack !== undefined) part.stack = this.stack;
-    return part;
+    return part as ExceptionGroup<E>;
   }
 }
 
