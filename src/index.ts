@@ -68,6 +68,18 @@ export {
 // timeouts.py
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
 
+// queues.py
+export {
+  Queue,
+  LifoQueue,
+  PriorityQueue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  type QueueOptions,
+  type PriorityQueueOptions,
+} from "./queues.js";
+
 // exceptions.py
 export {
   CancelledError,
