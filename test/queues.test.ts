@@ -831,6 +831,12 @@ describe("Queue: errors", () => {
       assert.equal(internals(q)._getters.length, 1);
       q.putNowait(7);
       assert.equal(await t, 7);
+      // An item that is there is taken in the same step, with no loop turn.
+      let ran = false;
+      getRunningLoop().callSoon(() => (ran = true));
+      await q.put(8);
+      assert.equal(await q.get(), 8);
+      assert.equal(ran, false);
     });
   });
 });
