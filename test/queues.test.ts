@@ -702,6 +702,26 @@ describe("Queue: cancellation while being woken (checked against CPython 3.13)",
   });
 });
 
+describe("Queue: many items", () => {
+  it("stays first in, first out through long runs of puts and gets", () => {
+    const q = new Queue<number>();
+    let next = 0;
+    let expected = 0;
+    for (const [puts, gets] of [
+      [3000, 2000],
+      [2000, 2500],
+      [10, 510],
+      [5000, 4999],
+    ] as const) {
+      for (let i = 0; i < puts; i++) q.putNowait(next++);
+      for (let i = 0; i < gets; i++) assert.equal(q.getNowait(), expected++);
+      assert.equal(q.qsize(), next - expected);
+    }
+    assert.equal(q.getNowait(), next - 1);
+    assert.ok(q.empty());
+  });
+});
+
 describe("Queue: options", () => {
   it("takes { maxsize }; 0 or less is no limit", () => {
     assert.equal(new Queue().maxsize, 0);
