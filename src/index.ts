@@ -76,6 +76,18 @@ export { taskGroup, TaskGroup, type TaskGroupBody } from "./tasks/taskgroup.js";
 // contextlib.py
 export { aclosing, type AsyncClosable } from "./aclosing.js";
 
+// queues.py
+export {
+  Queue,
+  LifoQueue,
+  PriorityQueue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  type QueueOptions,
+  type PriorityQueueOptions,
+} from "./queues.js";
+
 // exceptions.py
 export {
   CancelledError,

@@ -18,7 +18,13 @@ describe("public API", () => {
       "Handle",
       "InvalidStateError",
       "KeyboardInterrupt",
+      "LifoQueue",
       "MonotonicClock",
+      "PriorityQueue",
+      "Queue",
+      "QueueEmpty",
+      "QueueFull",
+      "QueueShutDown",
       "Runner",
       "RuntimeError",
       "Task",
@@ -69,6 +75,9 @@ describe("public API", () => {
       [new asyncio.KeyboardInterrupt(), "KeyboardInterrupt", "ERR_ASYNCIO_KEYBOARD_INTERRUPT"],
       [new asyncio.WorkerError(), "WorkerError", "ERR_ASYNCIO_WORKER"],
       [new asyncio.ExceptionGroup("m", [new Error()]), "ExceptionGroup", "ERR_ASYNCIO_EXCEPTION_GROUP"],
+      [new asyncio.QueueEmpty(), "QueueEmpty", "ERR_ASYNCIO_QUEUE_EMPTY"],
+      [new asyncio.QueueFull(), "QueueFull", "ERR_ASYNCIO_QUEUE_FULL"],
+      [new asyncio.QueueShutDown(), "QueueShutDown", "ERR_ASYNCIO_QUEUE_SHUT_DOWN"],
     ];
     for (const [err, name, code] of cases) {
       assert.ok(err instanceof Error);

@@ -465,19 +465,19 @@ describe("ExceptionGroup (test_exception_group.py)", () => {
       constructor(
         message: string,
         excs: Iterable<E>,
-        readonly code: number,
+        readonly num: number, // CPython's test names it code; here code is the error code
       ) {
         super(message, excs);
       }
       override derive<F>(excs: Iterable<F>): EG<F> {
-        return new EG(this.message, excs, this.code);
+        return new EG(this.message, excs, this.num);
       }
     }
     const eg = new EG("eg", [new ValueError("1"), new EG("nested", [new TypeError("2")], 101)], 42);
     assert.deepEqual(shape(eg), ["ValueError(1)", ["TypeError(2)"]]);
     const code = (x: unknown) => {
       assert.ok(x instanceof EG);
-      return x.code;
+      return x.num;
     };
 
     let [match, rest] = checkedSplit(eg, [OSError]);
