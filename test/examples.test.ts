@@ -19,17 +19,22 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Runs a program from the package root; returns its stdout lines, after checking it exited cleanly. */
-async function lines(file: string, args: readonly string[]): Promise<string[]> {
-  const { stdout, stderr } = await run(file, [...args], { cwd: root, timeout: 30_000 });
+async function lines(file: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const { stdout, stderr } = await run(file, [...args], { cwd: root, timeout: 30_000, env });
   assert.equal(stderr, "", `${[file, ...args].join(" ")} wrote to stderr`);
   return stdout.split("\n").slice(0, -1); // Every line ends with "\n".
 }
 
-/** Output of build/examples/<ts>.js (on this Node) and of examples/python/<py>.py, run side by side. */
-async function outputs(ts: string, py: string): Promise<{ ts: string[]; py: string[] }> {
+/**
+ * Output of build/examples/<ts>.js (on this Node) and of
+ * examples/python/<py>.py, run side by side; under pyenv's CPython
+ * `pythonVersion` if given (for what older Pythons lack).
+ */
+async function outputs(ts: string, py: string, pythonVersion?: string): Promise<{ ts: string[]; py: string[] }> {
+  const env = pythonVersion === undefined ? process.env : { ...process.env, PYENV_VERSION: pythonVersion };
   const [tsLines, pyLines] = await Promise.all([
     lines(process.execPath, [`build/examples/${ts}.js`]),
-    lines("python3", [`examples/python/${py}.py`]),
+    lines("python3", [`examples/python/${py}.py`], env),
   ]);
   return { ts: tsLines, py: pyLines };
 }
@@ -114,6 +119,29 @@ describe("examples print what their CPython twins print", () => {
     assert.deepEqual(out.py, [
       `fetched 10 pages: ${Array.from({ length: 10 }, (_, i) => `page ${i + 1}`).join(", ")}`,
       "at most 3 requests at once",
+    ]);
+  });
+
+  it("A pipeline: pipeline.ts passes items from a producer to two workers through a bounded Queue and shuts it down, as pipeline.py does under CPython 3.13", async () => {
+    const out = await outputs("pipeline", "pipeline", "3.13.0");
+    assert.deepEqual(out.ts, out.py);
+    assert.deepEqual(out.py, [
+      "produced 1",
+      "produced 2",
+      "produced 3",
+      "produced 4",
+      "w1: 1 -> 1",
+      "w2: 2 -> 4",
+      "produced 5",
+      "produced 6",
+      "producer: no more items",
+      "w1: 3 -> 9",
+      "w2: 4 -> 16",
+      "w1: 5 -> 25",
+      "w1: done",
+      "w2: 6 -> 36",
+      "w2: done",
+      "results: [1, 4, 9, 16, 25, 36]",
     ]);
   });
 });
