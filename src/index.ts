@@ -68,6 +68,9 @@ export {
 // timeouts.py
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
 
+// locks.py (and BrokenBarrierError, of exceptions.py)
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier, BrokenBarrierError } from "./locks.js";
+
 // exceptions.py
 export {
   CancelledError,

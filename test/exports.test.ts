@@ -7,8 +7,13 @@ describe("public API", () => {
     assert.deepEqual(Object.keys(asyncio).sort(), [
       "ALL_COMPLETED",
       "AsCompleted",
+      "Barrier",
+      "BoundedSemaphore",
+      "BrokenBarrierError",
       "CancelledError",
+      "Condition",
       "Coroutine",
+      "Event",
       "EventLoop",
       "FIRST_COMPLETED",
       "FIRST_EXCEPTION",
@@ -17,9 +22,11 @@ describe("public API", () => {
       "Handle",
       "InvalidStateError",
       "KeyboardInterrupt",
+      "Lock",
       "MonotonicClock",
       "Runner",
       "RuntimeError",
+      "Semaphore",
       "Task",
       "ThreadPoolExecutor",
       "Timeout",
@@ -63,6 +70,7 @@ describe("public API", () => {
       [new asyncio.RuntimeError(), "RuntimeError", "ERR_ASYNCIO_RUNTIME"],
       [new asyncio.KeyboardInterrupt(), "KeyboardInterrupt", "ERR_ASYNCIO_KEYBOARD_INTERRUPT"],
       [new asyncio.WorkerError(), "WorkerError", "ERR_ASYNCIO_WORKER"],
+      [new asyncio.BrokenBarrierError(), "BrokenBarrierError", "ERR_ASYNCIO_BROKEN_BARRIER"],
     ];
     for (const [err, name, code] of cases) {
       assert.ok(err instanceof Error);
