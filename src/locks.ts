@@ -56,7 +56,7 @@ function loopFor(owner: object, bound: EventLoop | undefined): EventLoop {
   const loop = getRunningLoop();
   if (bound !== undefined && bound !== loop) {
     throw new RuntimeError(
-      `${String(owner)} is bound to a different event loop: a ${owner.constructor.name} belongs to the run() where a task first waited on it; make one inside each run() that uses it`,
+      `${String(owner)} is bound to a different event loop: it belongs to the run() where a task first waited on it; make a new ${owner.constructor.name} inside each run() that uses it`,
     );
   }
   return loop;
@@ -72,7 +72,7 @@ interface Acquirable {
 function withHeld<T>(prim: Acquirable, body: () => T | PromiseLike<T>, what: string): Coroutine<Awaited<T>> {
   if (typeof body !== "function") {
     throw typeError(
-      `${what}.with() expects the block as a function, got ${show(body)}: ${what.toLowerCase()}.with(async () => { ... })`,
+      `${what}.with() expects the block as a function, got ${show(body)}: ${what[0]!.toLowerCase()}${what.slice(1)}.with(async () => { ... })`,
     );
   }
   const run = async (): Promise<Awaited<T>> => {

@@ -2167,6 +2167,10 @@ describe("locks: the JavaScript API", () => {
         "ERR_ASYNCIO_INVALID_ARG_TYPE",
         "Lock.with() expects the block as a function, got a Promise: lock.with(async () => { ... })",
       ]);
+      assert.deepEqual(
+        (await messageOf(() => new BoundedSemaphore().with(1 as never)))[2],
+        "BoundedSemaphore.with() expects the block as a function, got 1: boundedSemaphore.with(async () => { ... })",
+      );
     });
   });
 
@@ -2198,7 +2202,7 @@ describe("locks: the JavaScript API", () => {
       await assert.rejects(ev.wait(), {
         name: "RuntimeError",
         message:
-          "<Event [unset]> is bound to a different event loop: a Event belongs to the run() where a task first waited on it; make one inside each run() that uses it",
+          "<Event [unset]> is bound to a different event loop: it belongs to the run() where a task first waited on it; make a new Event inside each run() that uses it",
       });
       await assert.rejects(sem.acquire(), { name: "RuntimeError", message: /^<Semaphore \[locked\]> is bound/ });
       // Not bound yet: binds to this loop.
