@@ -3,6 +3,10 @@
  * from CPython 3.13 Lib/test/test_asyncio/test_locks.py, and the JavaScript
  * shape of their API (with(), `await using`, lazy Coroutines, errors).
  *
+ * CPython 3.13's tests step the loop with `await asyncio.sleep(0)`, one loop
+ * turn, as `await sleep(0)` is here, so the interleavings they check are
+ * checked as they are.
+ *
  * `async with prim:` becomes `await prim.with(async () => ...)`, and `async
  * with barrier as i:` becomes `const i = await barrier.wait()` (Barrier's
  * `__aexit__` does nothing). The white-box checks of `_waiters`, `_value`
