@@ -88,6 +88,9 @@ export {
   type PriorityQueueOptions,
 } from "./queues.js";
 
+// locks.py (and BrokenBarrierError, of exceptions.py)
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier, BrokenBarrierError } from "./locks.js";
+
 // exceptions.py
 export {
   CancelledError,

@@ -7,8 +7,13 @@ describe("public API", () => {
     assert.deepEqual(Object.keys(asyncio).sort(), [
       "ALL_COMPLETED",
       "AsCompleted",
+      "Barrier",
+      "BoundedSemaphore",
+      "BrokenBarrierError",
       "CancelledError",
+      "Condition",
       "Coroutine",
+      "Event",
       "EventLoop",
       "ExceptionGroup",
       "FIRST_COMPLETED",
@@ -19,6 +24,7 @@ describe("public API", () => {
       "InvalidStateError",
       "KeyboardInterrupt",
       "LifoQueue",
+      "Lock",
       "MonotonicClock",
       "PriorityQueue",
       "Queue",
@@ -27,6 +33,7 @@ describe("public API", () => {
       "QueueShutDown",
       "Runner",
       "RuntimeError",
+      "Semaphore",
       "Task",
       "TaskGroup",
       "ThreadPoolExecutor",
@@ -78,6 +85,7 @@ describe("public API", () => {
       [new asyncio.QueueEmpty(), "QueueEmpty", "ERR_ASYNCIO_QUEUE_EMPTY"],
       [new asyncio.QueueFull(), "QueueFull", "ERR_ASYNCIO_QUEUE_FULL"],
       [new asyncio.QueueShutDown(), "QueueShutDown", "ERR_ASYNCIO_QUEUE_SHUT_DOWN"],
+      [new asyncio.BrokenBarrierError(), "BrokenBarrierError", "ERR_ASYNCIO_BROKEN_BARRIER"],
     ];
     for (const [err, name, code] of cases) {
       assert.ok(err instanceof Error);
