@@ -36,12 +36,21 @@ const flags = {
   "to-thread.bench.js": ["--expose-gc"],
   "cpu-burst.bench.js": ["--expose-gc"],
   "fanout.bench.js": ["--expose-gc"],
+  "sync.bench.js": ["--expose-gc"],
 };
 
 // ---- docs/benchmarks.md ------------------------------------------------------
 
 // What one operation is, where it is not a task.
-const ops = { "to-thread-latency": "call", "to-thread-throughput": "call", fanout: "item" };
+const ops = {
+  "to-thread-latency": "call",
+  "to-thread-throughput": "call",
+  fanout: "item",
+  lock: "acquire",
+  "lock-contended": "acquire",
+  queue: "item",
+  "queue-multi": "item",
+};
 
 function unit(metric, bench) {
   const op = ops[bench] ?? "task";
@@ -67,9 +76,21 @@ const titles = {
   "cpu-burst-blocking": "As many 200 ms blocking calls (Atomics.wait) as the pool has workers, cold and warm",
   fanout: "Bounded fan-out: 100,000 items, at most 100 at once, each awaiting one loop turn",
   taskgroup: "A TaskGroup of 100,000 tasks that each await sleep(0), against gather() of the same",
+  lock: "Lock: 100,000 acquire/release pairs in one task, no contention",
+  "lock-contended": "Lock: 100 tasks take it 1,000 times each, holding it over one loop turn",
+  queue: "Queue(maxsize 100): one producer puts 100,000 items, one consumer gets them",
+  "queue-multi": "Queue(maxsize 100): one producer, 4 consumers, 100,000 items",
 };
 
 const notes = {
+  lock:
+    "Raw: the smallest promise mutex (a flag and a FIFO of resolvers; acquire returns a resolved promise when " +
+    "free). CPython runs bench/python/sync.py, under 3.11 and 3.13, the same program with asyncio.Lock.",
+  "lock-contended": "As above; the raw version holds the mutex over one setImmediate.",
+  queue:
+    "Raw: the smallest bounded promise queue (an array and two FIFOs of resolvers). The producer ends with one " +
+    "null per consumer. CPython: asyncio.Queue in bench/python/sync.py.",
+  "queue-multi": "As above, with 4 consumers.",
   fanout:
     "asyncio-ts: map(items, fn, { limit: 100 }), each call a Task awaiting sleep(0). Raw promises: 100 async " +
     "workers that pull the next index and await one setImmediate; p-map with { concurrency: 100 } and p-limit(100) " +
@@ -330,6 +351,10 @@ function targetDefs(rows) {
   const structured = [
     ["fanout", "bounded fan-out (map, limit 100)", (r) => r.variant.startsWith("raw promises")],
     ["taskgroup", "TaskGroup of 100,000 tasks", (r) => r.variant.startsWith("raw Promise.all")],
+    ["lock", "Lock acquire/release, no contention", (r) => r.variant.startsWith("raw")],
+    ["lock-contended", "Lock acquire/release, 100 tasks", (r) => r.variant.startsWith("raw")],
+    ["queue", "Queue put/get, 1 consumer", (r) => r.variant.startsWith("raw")],
+    ["queue-multi", "Queue put/get, 4 consumers", (r) => r.variant.startsWith("raw")],
   ];
   for (const [bench, what, isRaw] of structured) {
     defs.push((on) =>

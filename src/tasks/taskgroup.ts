@@ -18,6 +18,7 @@
 import { CancelledError, ExceptionGroup, KeyboardInterrupt, RuntimeError, show, typeError } from "../errors.js";
 import type { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
+import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { currentTask } from "./current-task.js";
@@ -180,7 +181,8 @@ export class TaskGroup {
     for (const t of this.#tasks) if (!t.done()) t.cancel();
   }
 
-  readonly #onTaskDone = (task: Future<unknown>): void => {
+  // asyncio-ts's own callback: it needs no AsyncLocalStorage context of its own.
+  readonly #onTaskDone = _internalCallback((task: Future<unknown>): void => {
     this.#tasks.delete(task as Task<unknown>);
     if (this.#onCompletedFut !== undefined && this.#tasks.size === 0 && !this.#onCompletedFut.done()) {
       this.#onCompletedFut.setResult(true);
@@ -208,7 +210,7 @@ export class TaskGroup {
       this.#parentCancelRequested = true;
       parent.cancel();
     }
-  };
+  });
 }
 
 /** CPython's BaseExceptions that a group re-throws as they are: here KeyboardInterrupt. */
