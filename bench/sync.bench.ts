@@ -73,65 +73,41 @@ class RawQueue<T> {
   }
 }
 
-async function rawLock(): Promise<void> {
-  const lock = new RawMutex();
+// ---- the programs, for either kind of lock and queue ---------------------------
+
+interface AnyLock {
+  acquire(): PromiseLike<unknown>;
+  release(): void;
+}
+interface AnyQueue<T> {
+  put(item: T): PromiseLike<void>;
+  get(): PromiseLike<T>;
+}
+/** Runs the functions concurrently: Promise.all of their calls, or gather() of them as Tasks. */
+type RunAll = (fns: (() => Promise<void>)[]) => PromiseLike<unknown>;
+const rawAll: RunAll = (fns) => Promise.all(fns.map((fn) => fn()));
+const gatherAll: RunAll = (fns) => gather(...fns);
+
+async function lockAlone(lock: AnyLock): Promise<void> {
   for (let i = 0; i < N; i++) {
     await lock.acquire();
     lock.release();
   }
 }
 
-async function rawLockContended(): Promise<void> {
-  const lock = new RawMutex();
+async function lockShared(lock: AnyLock, turn: () => PromiseLike<unknown>, all: RunAll): Promise<void> {
   const worker = async (): Promise<void> => {
     for (let i = 0; i < N / TASKS; i++) {
       await lock.acquire();
-      await immediate();
-      lock.release();
-    }
-  };
-  await Promise.all(Array.from({ length: TASKS }, worker));
-}
-
-async function rawQueue(consumers: number): Promise<void> {
-  const q = new RawQueue<number | null>(MAXSIZE);
-  let total = 0;
-  const producer = async (): Promise<void> => {
-    for (let i = 0; i < N; i++) await q.put(i);
-    for (let c = 0; c < consumers; c++) await q.put(null);
-  };
-  const consumer = async (): Promise<void> => {
-    while ((await q.get()) !== null) total++;
-  };
-  await Promise.all([producer(), ...Array.from({ length: consumers }, consumer)]);
-  if (total !== N) throw new Error(`consumed ${total} items, expected ${N}`);
-}
-
-// ---- asyncio-ts ---------------------------------------------------------------
-
-async function lockUncontended(): Promise<void> {
-  const lock = new Lock();
-  for (let i = 0; i < N; i++) {
-    await lock.acquire();
-    lock.release();
-  }
-}
-
-async function lockContended(): Promise<void> {
-  const lock = new Lock();
-  const worker = async (): Promise<void> => {
-    for (let i = 0; i < N / TASKS; i++) {
-      await lock.acquire();
-      await sleep(0);
+      await turn();
       lock.release();
     }
   };
   // Distinct functions: gather counts the same awaitable once.
-  await gather(...Array.from({ length: TASKS }, () => () => worker()));
+  await all(Array.from({ length: TASKS }, () => () => worker()));
 }
 
-async function queue(consumers: number): Promise<void> {
-  const q = new Queue<number | null>({ maxsize: MAXSIZE });
+async function pipe(q: AnyQueue<number | null>, consumers: number, all: RunAll): Promise<void> {
   let total = 0;
   const producer = async (): Promise<void> => {
     for (let i = 0; i < N; i++) await q.put(i);
@@ -140,7 +116,7 @@ async function queue(consumers: number): Promise<void> {
   const consumer = async (): Promise<void> => {
     while ((await q.get()) !== null) total++;
   };
-  await gather(producer, ...Array.from({ length: consumers }, () => () => consumer()));
+  await all([producer, ...Array.from({ length: consumers }, () => () => consumer())]);
   if (total !== N) throw new Error(`consumed ${total} items, expected ${N}`);
 }
 
@@ -149,16 +125,36 @@ async function queue(consumers: number): Promise<void> {
 // Raw first: on Node 20 the first AsyncLocalStorage.run (run() makes one)
 // turns on promise hooks for the rest of the process.
 const raws = {
-  lock: await measure("raw promise mutex", rawLock, perOp(N)),
-  "lock-contended": await measure("raw promise mutex + setImmediate", rawLockContended, perOp(N)),
-  queue: await measure("raw promise queue, 1 consumer", () => rawQueue(1), perOp(N)),
-  "queue-multi": await measure(`raw promise queue, ${CONSUMERS} consumers`, () => rawQueue(CONSUMERS), perOp(N)),
+  lock: await measure("raw promise mutex", () => lockAlone(new RawMutex()), perOp(N)),
+  "lock-contended": await measure(
+    "raw promise mutex + setImmediate",
+    () => lockShared(new RawMutex(), immediate, rawAll),
+    perOp(N),
+  ),
+  queue: await measure("raw promise queue, 1 consumer", () => pipe(new RawQueue(MAXSIZE), 1, rawAll), perOp(N)),
+  "queue-multi": await measure(
+    `raw promise queue, ${CONSUMERS} consumers`,
+    () => pipe(new RawQueue(MAXSIZE), CONSUMERS, rawAll),
+    perOp(N),
+  ),
 };
 const ours = {
-  lock: await measure("asyncio-ts Lock", () => run(lockUncontended), perOp(N)),
-  "lock-contended": await measure("asyncio-ts Lock + sleep(0)", () => run(lockContended), perOp(N)),
-  queue: await measure("asyncio-ts Queue, 1 consumer", () => run(() => queue(1)), perOp(N)),
-  "queue-multi": await measure(`asyncio-ts Queue, ${CONSUMERS} consumers`, () => run(() => queue(CONSUMERS)), perOp(N)),
+  lock: await measure("asyncio-ts Lock", () => run(() => lockAlone(new Lock())), perOp(N)),
+  "lock-contended": await measure(
+    "asyncio-ts Lock + sleep(0)",
+    () => run(() => lockShared(new Lock(), () => sleep(0), gatherAll)),
+    perOp(N),
+  ),
+  queue: await measure(
+    "asyncio-ts Queue, 1 consumer",
+    () => run(() => pipe(new Queue({ maxsize: MAXSIZE }), 1, gatherAll)),
+    perOp(N),
+  ),
+  "queue-multi": await measure(
+    `asyncio-ts Queue, ${CONSUMERS} consumers`,
+    () => run(() => pipe(new Queue({ maxsize: MAXSIZE }), CONSUMERS, gatherAll)),
+    perOp(N),
+  ),
 };
 
 type PythonResult = { python: string } & Record<string, { us_per_op: number; runs: number[] }>;

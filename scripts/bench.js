@@ -367,7 +367,8 @@ function targetDefs(rows) {
         target: `${what}: at least 5x faster than CPython 3.13`,
         ok: has(s, c) ? value(c) >= 5 * value(s) : undefined,
         figure: has(s, c)
-          ? `${value(s)} vs ${value(c)} ${unit(s.metric, bench)} (${round(value(c) / value(s))}x faster)`
+          ? `${value(s)} vs ${value(c)} ${unit(s.metric, bench)} (` +
+            (value(s) <= value(c) ? `${round(value(c) / value(s))}x faster)` : `${round(value(s) / value(c))}x slower)`)
           : "–",
       };
     });

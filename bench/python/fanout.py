@@ -8,12 +8,10 @@ Usage: python3 bench/python/fanout.py [N] [LIMIT] [WARMUP] [REPEATS]
 """
 
 import asyncio
-import gc
-import json
-import platform
-import statistics
 import sys
 import time
+
+from runs import report_runs
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 LIMIT = int(sys.argv[2]) if len(sys.argv) > 2 else 100
@@ -35,15 +33,4 @@ async def main():
     return (time.perf_counter() - start) * 1e6 / N
 
 
-runs = []
-for i in range(WARMUP + REPEATS):
-    gc.collect()
-    us = asyncio.run(main())
-    if i >= WARMUP:
-        runs.append(float(f"{us:.4g}"))
-
-print(json.dumps({
-    "python": platform.python_version(),
-    "us_per_op": float(f"{statistics.median(runs):.4g}"),
-    "runs": runs,
-}))
+report_runs(main, WARMUP, REPEATS)

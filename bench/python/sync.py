@@ -7,12 +7,10 @@ Usage: python3 bench/python/sync.py [N] [WARMUP] [REPEATS]
 """
 
 import asyncio
-import gc
-import json
-import platform
-import statistics
 import sys
 import time
+
+from runs import median_runs, report
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 WARMUP = int(sys.argv[2]) if len(sys.argv) > 2 else 2
@@ -73,13 +71,10 @@ PARTS = {
     "queue-multi": lambda: queue(CONSUMERS),
 }
 
-out = {"python": platform.python_version()}
+out = {}
 for name, part in PARTS.items():
-    runs = []
-    for i in range(WARMUP + REPEATS):
-        gc.collect()
-        seconds = asyncio.run(part())
-        if i >= WARMUP:
-            runs.append(float(f"{seconds * 1e6 / N:.4g}"))
-    out[name] = {"us_per_op": float(f"{statistics.median(runs):.4g}"), "runs": runs}
-print(json.dumps(out))
+    async def timed(part=part):
+        return await part() * 1e6 / N
+    us, runs = median_runs(timed, WARMUP, REPEATS)
+    out[name] = {"us_per_op": us, "runs": runs}
+report(**out)

@@ -7,12 +7,10 @@ Usage: python3 bench/python/taskgroup.py [N] [LIMIT] [WARMUP] [REPEATS]
 """
 
 import asyncio
-import gc
-import json
-import platform
-import statistics
 import sys
 import time
+
+from runs import report_runs
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 WARMUP = int(sys.argv[3]) if len(sys.argv) > 3 else 2
@@ -32,15 +30,4 @@ async def main():
     return (time.perf_counter() - start) * 1e6 / N
 
 
-runs = []
-for i in range(WARMUP + REPEATS):
-    gc.collect()
-    us = asyncio.run(main())
-    if i >= WARMUP:
-        runs.append(float(f"{us:.4g}"))
-
-print(json.dumps({
-    "python": platform.python_version(),
-    "us_per_op": float(f"{statistics.median(runs):.4g}"),
-    "runs": runs,
-}))
+report_runs(main, WARMUP, REPEATS)
