@@ -71,7 +71,7 @@ export {
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
 
 // taskgroups.py
-export { taskGroup, TaskGroup, type TaskGroupBody } from "./tasks/taskgroup.js";
+export { taskGroup, TaskGroup, type TaskGroupBody, type TaskGroupOptions } from "./tasks/taskgroup.js";
 
 // contextlib.py
 export { aclosing, type AsyncClosable } from "./aclosing.js";

@@ -15,7 +15,16 @@
  * @module
  */
 
-import { CancelledError, ExceptionGroup, KeyboardInterrupt, RuntimeError, show, typeError } from "../errors.js";
+import {
+  CancelledError,
+  ExceptionGroup,
+  KeyboardInterrupt,
+  RuntimeError,
+  checkSignal,
+  show,
+  typeError,
+} from "../errors.js";
+import { Timeout } from "../timeouts.js";
 import type { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { _internalCallback } from "../loop/internal-callback.js";
@@ -23,6 +32,12 @@ import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { currentTask } from "./current-task.js";
 import { type Task, type TaskBody, type TaskOptions, _newTask } from "./task.js";
+
+/** Options of {@link taskGroup} and {@link TaskGroup.run}. */
+export interface TaskGroupOptions {
+  /** Cancels the group (its body and its tasks) when aborted; the group then throws an AbortError. */
+  signal?: AbortSignal;
+}
 
 /** The body of a task group: a function given the group, whose value taskGroup() returns. */
 export type TaskGroupBody<T> = (tg: TaskGroup) => T | PromiseLike<T>;
@@ -50,15 +65,23 @@ export class TaskGroup {
   /**
    * Runs `body` in the group and waits for every task of the group; returns
    * the body's value. Throws an ExceptionGroup of the failures if any task
-   * (or the body) failed. A group runs once.
+   * (or the body) failed. A group runs once. `options.signal` cancels the
+   * body and the tasks when it aborts; the group then throws an AbortError
+   * (unless a task failed: then the ExceptionGroup).
    */
-  run<T>(body: TaskGroupBody<T>): Coroutine<Awaited<T>> {
+  run<T>(body: TaskGroupBody<T>, options: TaskGroupOptions = {}): Coroutine<Awaited<T>> {
     if (typeof body !== "function") {
       throw typeError(
         `TaskGroup.run() expects a function that takes the group, got ${show(body)}: pass async (tg) => { tg.createTask(...) }`,
       );
     }
-    return new Coroutine(() => this.#run(body) as Promise<Awaited<T>>);
+    const signal = checkSignal(options.signal, "taskGroup()");
+    if (signal === undefined) return new Coroutine(() => this.#run(body) as Promise<Awaited<T>>);
+    // The signal cancels the group's task as a deadline would, and its
+    // CancelledError leaves as an AbortError (timeouts.ts).
+    return new Coroutine(
+      () => Timeout._new(null, "taskGroup()", signal)._run(() => this.#run(body)) as Promise<Awaited<T>>,
+    );
   }
 
   /**
@@ -227,6 +250,7 @@ function isBaseError(exc: unknown): boolean {
  *
  * @returns a lazy Coroutine of the body's value: await it.
  * @throws {ExceptionGroup} when tasks of the group (or the body) failed.
+ * @throws AbortError (a DOMException) when `options.signal` aborts first.
  * @throws {RuntimeError} outside a task.
  * @example
  * ```ts
@@ -238,6 +262,6 @@ function isBaseError(exc: unknown): boolean {
  * console.log(a.result(), b.result()); // both done here
  * ```
  */
-export function taskGroup<T>(body: TaskGroupBody<T>): Coroutine<Awaited<T>> {
-  return new TaskGroup().run(body);
+export function taskGroup<T>(body: TaskGroupBody<T>, options: TaskGroupOptions = {}): Coroutine<Awaited<T>> {
+  return new TaskGroup().run(body, options);
 }

@@ -1,18 +1,21 @@
 /**
  * AbortSignal into asyncio-ts: `{ signal }` on sleep, waitFor, timeout,
- * timeoutAt, createTask and map. (The other way, `task.signal`, is tested
+ * timeoutAt, createTask, map and taskGroup. (The other way, `task.signal`, is tested
  * with cancellation in cancel.test.ts.)
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   CancelledError,
+  ExceptionGroup,
   TimeoutError,
   createTask,
+  currentTask,
   getRunningLoop,
   isCancelled,
   map,
   sleep,
+  taskGroup,
   timeout,
   timeoutAt,
   waitFor,
@@ -162,6 +165,59 @@ describe("{ signal } options", () => {
     assert.deepEqual(started, [0, 1, 2, 3]);
   });
 
+  it("taskGroup({ signal }) cancels the body and the tasks, then throws an AbortError", async () => {
+    const log: string[] = [];
+    await runVirtual(async () => {
+      const c = new AbortController();
+      abortAt(c, 2, "stop the group");
+      const child = (name: string) => async (): Promise<void> => {
+        try {
+          await sleep(10);
+        } catch (err) {
+          log.push(`${name}: ${(err as Error).name}`);
+          throw err;
+        }
+      };
+      await assert.rejects(
+        taskGroup(
+          async (tg) => {
+            tg.createTask(child("a"));
+            tg.createTask(child("b"));
+            await child("body")();
+          },
+          { signal: c.signal },
+        ),
+        (err) => isAbortError(err, "stop the group"),
+      );
+      assert.equal(getRunningLoop().time(), 2);
+      // The awaiting task is not left cancelled.
+      assert.equal(currentTask()!.cancelling(), 0);
+    });
+    assert.deepEqual(log.sort(), ["a: CancelledError", "b: CancelledError", "body: CancelledError"]);
+  });
+
+  it("taskGroup({ signal }) throws the ExceptionGroup when a task failed before the abort", async () => {
+    await runVirtual(async () => {
+      const c = new AbortController();
+      const err = await taskGroup(
+        async (tg) => {
+          tg.createTask(async () => {
+            await sleep(1);
+            c.abort();
+            throw new RangeError("failed first");
+          });
+          await sleep(10);
+        },
+        { signal: c.signal },
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ExceptionGroup, `got ${String(err)}`);
+      assert.ok(err.exceptions[0] instanceof RangeError);
+    });
+  });
+
   it("refuses a signal that is not an AbortSignal, saying what to pass", async () => {
     await runVirtual(async () => {
       const expected = (what: string) => ({
@@ -174,6 +230,7 @@ describe("{ signal } options", () => {
       assert.throws(() => timeout(1, () => 1, { signal }), expected("timeout()"));
       assert.throws(() => createTask(() => 1, { signal }), expected("createTask()"));
       assert.throws(() => map([], () => 1, { signal }), expected("map()"));
+      assert.throws(() => taskGroup(() => 1, { signal }), expected("taskGroup()"));
     });
   });
 });
