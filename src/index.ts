@@ -68,7 +68,7 @@ export {
 } from "./threads/function-source.js";
 
 // timeouts.py
-export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
+export { timeout, timeoutAt, Timeout, type TimeoutBody, type TimeoutOptions, type SignalOptions } from "./timeouts.js";
 
 // taskgroups.py
 export { taskGroup, TaskGroup, type TaskGroupBody, type TaskGroupOptions } from "./tasks/taskgroup.js";

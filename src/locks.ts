@@ -25,6 +25,7 @@ import { Future } from "./futures.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { getRunningLoop } from "./loop/running-loop.js";
 import { Coroutine } from "./tasks/coroutine.js";
+import { type SignalOptions, _abortable } from "./timeouts.js";
 
 /**
  * The barrier was aborted or reset while a task waited at it, or is broken
@@ -124,8 +125,8 @@ export class Lock {
    *
    * @returns a lazy Coroutine: await it, or pass it to createTask.
    */
-  acquire(): Coroutine<true> {
-    return new Coroutine(lockAcquire, [this]);
+  acquire(options?: SignalOptions): Coroutine<true> {
+    return _abortable(new Coroutine(lockAcquire, [this]), options, "Lock.acquire()");
   }
 
   /** @internal The body of acquire(). */
@@ -275,8 +276,8 @@ export class Event {
    *
    * @returns a lazy Coroutine: await it, or pass it to createTask.
    */
-  wait(): Coroutine<true> {
-    return new Coroutine(eventWait, [this]);
+  wait(options?: SignalOptions): Coroutine<true> {
+    return _abortable(new Coroutine(eventWait, [this]), options, "Event.wait()");
   }
 
   /** @internal The body of wait(). */
@@ -359,8 +360,8 @@ export class Condition {
   }
 
   /** The underlying lock's acquire(). */
-  acquire(): Coroutine<true> {
-    return this._lock.acquire();
+  acquire(options?: SignalOptions): Coroutine<true> {
+    return this._lock.acquire(options);
   }
 
   /**
@@ -381,8 +382,8 @@ export class Condition {
    * @returns a lazy Coroutine: await it.
    * @throws {RuntimeError} if the lock is not held.
    */
-  wait(): Coroutine<true> {
-    return new Coroutine(conditionWait, [this]);
+  wait(options?: SignalOptions): Coroutine<true> {
+    return _abortable(new Coroutine(conditionWait, [this]), options, "Condition.wait()");
   }
 
   /** @internal The body of wait(). */
@@ -436,13 +437,17 @@ export class Condition {
    * @returns a lazy Coroutine: await it.
    * @throws {RuntimeError} if the lock is not held and the predicate is falsy.
    */
-  waitFor<T>(predicate: () => T): Coroutine<T> {
+  waitFor<T>(predicate: () => T, options?: SignalOptions): Coroutine<T> {
     if (typeof predicate !== "function") {
       throw typeError(
         `waitFor() expects a predicate function, got ${show(predicate)}: cond.waitFor(() => state.ready)`,
       );
     }
-    return new Coroutine(conditionWaitFor, [this, predicate]) as Coroutine<T>;
+    return _abortable(
+      new Coroutine(conditionWaitFor, [this, predicate]) as Coroutine<T>,
+      options,
+      "Condition.waitFor()",
+    );
   }
 
   /** @internal The body of waitFor(). */
@@ -577,8 +582,8 @@ export class Semaphore {
    *
    * @returns a lazy Coroutine: await it, or pass it to createTask.
    */
-  acquire(): Coroutine<true> {
-    return new Coroutine(semaphoreAcquire, [this]);
+  acquire(options?: SignalOptions): Coroutine<true> {
+    return _abortable(new Coroutine(semaphoreAcquire, [this]), options, "Semaphore.acquire()");
   }
 
   /** @internal The body of acquire(). */
@@ -747,8 +752,8 @@ export class Barrier {
    * @throws {BrokenBarrierError} if the barrier is broken, or is aborted or
    *   reset while the task waits.
    */
-  wait(): Coroutine<number> {
-    return new Coroutine(barrierWait, [this]);
+  wait(options?: SignalOptions): Coroutine<number> {
+    return _abortable(new Coroutine(barrierWait, [this]), options, "Barrier.wait()");
   }
 
   /** @internal The body of wait(). */

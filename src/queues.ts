@@ -21,6 +21,7 @@ import type { Future } from "./futures.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { getRunningLoop } from "./loop/running-loop.js";
 import { Coroutine } from "./tasks/coroutine.js";
+import { type SignalOptions, _abortable } from "./timeouts.js";
 
 /**
  * `getNowait()` on an empty queue (CPython's `asyncio.QueueEmpty`).
@@ -310,8 +311,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {QueueShutDown} if the queue was shut down, or is shut down while
    *   this waits.
    */
-  put(item: T): Coroutine<void> {
-    return new Coroutine(put, [this, item]) as Coroutine<void>;
+  put(item: T, options?: SignalOptions): Coroutine<void> {
+    return _abortable(new Coroutine(put, [this, item]) as Coroutine<void>, options, "Queue.put()");
   }
 
   /** @internal put()'s body. */
@@ -373,8 +374,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {QueueShutDown} if the queue was shut down and is empty, or was
    *   shut down with `immediate`.
    */
-  get(): Coroutine<T> {
-    return new Coroutine(get, [this]) as Coroutine<T>;
+  get(options?: SignalOptions): Coroutine<T> {
+    return _abortable(new Coroutine(get, [this]) as Coroutine<T>, options, "Queue.get()");
   }
 
   /** @internal get()'s body. */
@@ -424,8 +425,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @returns a lazy Coroutine: await it, or pass it to createTask or gather.
    */
-  join(): Coroutine<void> {
-    return new Coroutine(join, [this]) as Coroutine<void>;
+  join(options?: SignalOptions): Coroutine<void> {
+    return _abortable(new Coroutine(join, [this]) as Coroutine<void>, options, "Queue.join()");
   }
 
   /** @internal join()'s body: CPython's `await self._finished.wait()`. */

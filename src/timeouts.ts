@@ -241,3 +241,23 @@ function checkBody(body: unknown, what: string): void {
     throw typeError(`${what}() expects the block as a function, got ${show(body)}: ${what}(1, async (t) => { ... })`);
   }
 }
+
+/** Options of the waits of the primitives and queues (`lock.acquire()`, `queue.get()`, ...). */
+export interface SignalOptions {
+  /**
+   * Ends the wait when aborted: the waiter is cancelled and cleaned up as
+   * for a cancel of the task, and the wait throws an AbortError (its cause
+   * the signal's reason).
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * @internal `coro`, or with `options.signal` a Coroutine that runs it under
+ * the signal as a timeout() block runs under its deadline.
+ */
+export function _abortable<T>(coro: Coroutine<T>, options: SignalOptions | undefined, what: string): Coroutine<T> {
+  const signal = checkSignal(options?.signal, what);
+  if (signal === undefined) return coro;
+  return new Coroutine(() => Timeout._new(null, what, signal)._run(coro) as Promise<T>);
+}

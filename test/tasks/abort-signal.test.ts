@@ -1,13 +1,18 @@
 /**
  * AbortSignal into asyncio-ts: `{ signal }` on sleep, waitFor, timeout,
- * timeoutAt, createTask, map and taskGroup. (The other way, `task.signal`, is tested
+ * timeoutAt, createTask, map, taskGroup, and the waits of the primitives
+ * and queues. (The other way, `task.signal`, is tested
  * with cancellation in cancel.test.ts.)
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   CancelledError,
+  Event,
   ExceptionGroup,
+  Lock,
+  Queue,
+  Semaphore,
   TimeoutError,
   createTask,
   currentTask,
@@ -218,6 +223,35 @@ describe("{ signal } options", () => {
     });
   });
 
+  it("the waits of the primitives and queues take a signal; an abort passes the wake-up on", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const c = new AbortController();
+      const aborted = createTask(() => lock.acquire({ signal: c.signal }));
+      const next = createTask(() => lock.acquire());
+      await sleep(0);
+      c.abort("not needed");
+      lock.release();
+      await assert.rejects(aborted, (err) => isAbortError(err, "not needed"));
+      assert.equal(await next, true); // The second waiter got the lock.
+      assert.equal(lock.locked(), true);
+
+      const q = new Queue<number>();
+      const c2 = new AbortController();
+      abortAt(c2, 3);
+      await assert.rejects(q.get({ signal: c2.signal }), (err) => isAbortError(err));
+      q.putNowait(7);
+      assert.equal(await q.get({ signal: new AbortController().signal }), 7);
+
+      const event = new Event();
+      await assert.rejects(event.wait({ signal: AbortSignal.abort() }), (err) => isAbortError(err));
+      const sem = new Semaphore(0);
+      await assert.rejects(sem.acquire({ signal: AbortSignal.abort() }), (err) => isAbortError(err));
+      assert.equal(currentTask()!.cancelling(), 0);
+    });
+  });
+
   it("refuses a signal that is not an AbortSignal, saying what to pass", async () => {
     await runVirtual(async () => {
       const expected = (what: string) => ({
@@ -231,6 +265,8 @@ describe("{ signal } options", () => {
       assert.throws(() => createTask(() => 1, { signal }), expected("createTask()"));
       assert.throws(() => map([], () => 1, { signal }), expected("map()"));
       assert.throws(() => taskGroup(() => 1, { signal }), expected("taskGroup()"));
+      assert.throws(() => new Lock().acquire({ signal }), expected("Lock.acquire()"));
+      assert.throws(() => new Queue().get({ signal }), expected("Queue.get()"));
     });
   });
 });
