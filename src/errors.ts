@@ -213,9 +213,13 @@ export class ExceptionGroup<E = unknown> extends AggregateErrorBase {
         ? [...exceptions]
         : undefined;
     if (list === undefined || typeof exceptions === "string" || list.length === 0) {
-      throw typeError(
-        `ExceptionGroup() expects a non-empty array of errors second, got ${show(exceptions)}: throw the error itself when there is none to group`,
-      );
+      // An Error is shown by its name and message, not with its whole stack.
+      const got = exceptions instanceof Error ? `${exceptions.name}: ${exceptions.message}` : show(exceptions);
+      const hint =
+        exceptions instanceof Error
+          ? "put it in an array, [error]"
+          : "throw the error itself when there is none to group";
+      throw typeError(`ExceptionGroup() expects a non-empty array of errors second, got ${got}: ${hint}`);
     }
     Object.freeze(list);
     super(list, message, options);
@@ -285,11 +289,14 @@ export class ExceptionGroup<E = unknown> extends AggregateErrorBase {
 function matcher(condition: ExceptionMatcher): (error: unknown) => boolean {
   const isClass = (c: unknown): c is abstract new (...args: any[]) => unknown =>
     typeof c === "function" && (c === Error || c.prototype instanceof Error);
+  // A class that is no Error class: refused, as CPython refuses a type that is no exception.
+  const isOtherClass = (c: unknown): boolean =>
+    typeof c === "function" && !isClass(c) && /^class\b/.test(Function.prototype.toString.call(c));
   if (isClass(condition)) return (e) => e instanceof condition;
   if (Array.isArray(condition) && condition.every(isClass)) {
     return (e) => condition.some((c) => e instanceof c);
   }
-  if (typeof condition === "function") return condition as (error: unknown) => boolean;
+  if (typeof condition === "function" && !isOtherClass(condition)) return condition as (error: unknown) => boolean;
   throw typeError(
     `split() and subgroup() expect an Error class, an array of them, or a predicate function, got ${show(condition)}`,
   );

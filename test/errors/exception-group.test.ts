@@ -114,13 +114,19 @@ describe("ExceptionGroup (test_exception_group.py)", () => {
 
   // Ported from test_exception_group.py: BadConstructorArgs.test_bad_EG_construction__bad_excs_sequence (CPython 3.13)
   it("needs a non-empty iterable of errors", () => {
-    for (const bad of [null, undefined, 42, new ValueError("42"), "errors"]) {
+    for (const bad of [null, undefined, 42, "errors"]) {
       assert.throws(() => new ExceptionGroup("eg", bad as never), {
         name: "TypeError",
         code: "ERR_ASYNCIO_INVALID_ARG_TYPE",
         message: /^ExceptionGroup\(\) expects a non-empty array of errors second, got .*: throw the error itself/s,
       });
     }
+    // One error instead of a list: shown by its name and message, not its stack.
+    assert.throws(() => new ExceptionGroup("eg", new ValueError("42") as never), {
+      name: "TypeError",
+      message:
+        "ExceptionGroup() expects a non-empty array of errors second, got ValueError: 42: put it in an array, [error]",
+    });
     // CPython raises ValueError for an empty sequence; a bad argument is a
     // TypeError here.
     assert.throws(() => new ExceptionGroup("eg", []), {
@@ -556,6 +562,15 @@ describe("ExceptionGroup in JavaScript", () => {
     // Without a cause, the parts have none.
     const [m2] = simpleGroup().split(ValueError);
     assert.equal("cause" in m2!, false);
+  });
+
+  it("split() refuses a class that does not extend Error with its own message", () => {
+    class NotAnError {}
+    assert.throws(() => new ExceptionGroup("eg", [new Error("e")]).split(NotAnError), {
+      name: "TypeError",
+      message:
+        /^split\(\) and subgroup\(\) expect an Error class, an array of them, or a predicate function, got \[class NotAnError\]/,
+    });
   });
 
   it("derive() makes a plain group with the message and the errors given", () => {
