@@ -53,7 +53,7 @@ export function _toFuture(
   aw: unknown,
   loop: EventLoop,
   what: string,
-  makeTask: (body: TaskBody<unknown>) => Future<unknown> = (body) => _newTask(loop, body, {}),
+  makeTask?: (body: TaskBody<unknown>) => Future<unknown>,
 ): Future<unknown> {
   if (aw instanceof Future) {
     if (aw.getLoop() !== loop) {
@@ -63,7 +63,7 @@ export function _toFuture(
   }
   if (aw instanceof Coroutine || typeof aw === "function") {
     // As CPython's loop.create_task: through the loop's task factory, if set.
-    return makeTask(aw as TaskBody<unknown>);
+    return makeTask === undefined ? _newTask(loop, aw as TaskBody<unknown>, {}) : makeTask(aw as TaskBody<unknown>);
   }
   if (isThenable(aw)) {
     const fut = new Future<unknown>({ loop });
