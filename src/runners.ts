@@ -28,7 +28,11 @@ const THREAD_JOIN_TIMEOUT = 300;
 
 /** Options of `run()` and `new Runner()`. */
 export interface RunOptions {
-  /** Debug mode: creation sites recorded, slow steps logged (see EventLoop.setDebug). */
+  /**
+   * Debug mode: creation sites recorded, slow steps logged (see
+   * EventLoop.setDebug). Default: the loop's, which is on when the
+   * environment variable ASYNCIO_TS_DEBUG is non-empty.
+   */
   debug?: boolean;
   /** Makes the loop; default `new EventLoop()`. Tests pass a VirtualClock this way. */
   loopFactory?: () => EventLoop;

@@ -804,6 +804,27 @@ describe("run() and SIGINT", () => {
 });
 
 describe("run() in debug mode", () => {
+  it("is on when ASYNCIO_TS_DEBUG is non-empty, as CPython's PYTHONASYNCIODEBUG, unless run() says otherwise", async () => {
+    const saved = process.env["ASYNCIO_TS_DEBUG"];
+    const debugOf = (options: { debug?: boolean } = {}): Promise<boolean> =>
+      run(async () => getRunningLoop().getDebug(), options);
+    try {
+      delete process.env["ASYNCIO_TS_DEBUG"];
+      assert.equal(await debugOf(), false);
+      process.env["ASYNCIO_TS_DEBUG"] = "1";
+      assert.equal(await debugOf(), true);
+      assert.equal(new EventLoop().getDebug(), true);
+      assert.equal(await debugOf({ debug: false }), false);
+      process.env["ASYNCIO_TS_DEBUG"] = "0"; // Any non-empty value, as in CPython.
+      assert.equal(await debugOf(), true);
+      process.env["ASYNCIO_TS_DEBUG"] = "";
+      assert.equal(await debugOf(), false);
+    } finally {
+      if (saved === undefined) delete process.env["ASYNCIO_TS_DEBUG"];
+      else process.env["ASYNCIO_TS_DEBUG"] = saved;
+    }
+  });
+
   it("shows a task's creation site in its toString()", async () => {
     let repr = "";
     await run(

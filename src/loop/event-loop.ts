@@ -46,11 +46,20 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
 export interface EventLoopOptions {
   /** Where time comes from; tests pass a VirtualClock. Default: the monotonic clock. */
   clock?: Clock;
-  /** Debug mode from the start (as `loop.setDebug(true)`). */
+  /**
+   * Debug mode from the start (as `loop.setDebug(true)`). Default: on when
+   * the environment variable ASYNCIO_TS_DEBUG is set to a non-empty string,
+   * as CPython's PYTHONASYNCIODEBUG turns it on.
+   */
   debug?: boolean;
 }
 
 let loopSeq = 0;
+
+// CPython's coroutines._is_debug_mode(): any non-empty value turns it on ("0" too).
+function debugFromEnvironment(): boolean {
+  return Boolean(process.env["ASYNCIO_TS_DEBUG"]);
+}
 
 /**
  * @internal How the loop makes and uses executors, registered by
@@ -130,7 +139,7 @@ export class EventLoop implements StepLoop {
 
   constructor(options: EventLoopOptions = {}) {
     this.#clock = options.clock ?? new MonotonicClock();
-    if (options.debug) this.setDebug(true);
+    if (options.debug ?? debugFromEnvironment()) this.setDebug(true);
   }
 
   /** The loop's clock reading, in seconds. */
