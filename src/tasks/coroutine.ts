@@ -15,6 +15,22 @@ import { RuntimeError, show, typeError } from "../errors.js";
 import { _getRunningLoop } from "../loop/running-loop.js";
 import { _callerSite } from "../debug/origin.js";
 
+let registry: FinalizationRegistry<{ name: string; source: string }> | undefined;
+
+/**
+ * Debug mode's "coroutine ... was never awaited" (CPython's RuntimeWarning,
+ * with the creation site of its debug mode): a Coroutine made in debug mode
+ * and collected before it ran, or was closed, warns.
+ */
+function neverAwaited(): FinalizationRegistry<{ name: string; source: string }> {
+  return (registry ??= new FinalizationRegistry(({ name, source }) => {
+    process.emitWarning(`coroutine '${name}' was never awaited; it was created at ${source}`, {
+      type: "RuntimeWarning",
+      code: "ASYNCIO_COROUTINE_NEVER_AWAITED",
+    });
+  }));
+}
+
 /**
  * A call that has not started: `fn(...args)`, run once, when awaited or when
  * a Task runs it.
@@ -31,7 +47,10 @@ export class Coroutine<T = unknown> implements Promise<T> {
     }
     this.#fn = fn;
     this.#args = args;
-    if (_getRunningLoop()?.getDebug()) this._source = _callerSite();
+    if (_getRunningLoop()?.getDebug()) {
+      this._source = _callerSite();
+      neverAwaited().register(this, { name: this.name, source: this._source }, this);
+    }
   }
 
   /** The name of the function, as in `main()`. */
@@ -46,19 +65,25 @@ export class Coroutine<T = unknown> implements Promise<T> {
         `cannot reuse already awaited coroutine ${this.name}(): call the coroutine function again for a new one`,
       );
     }
-    this.#started = true;
+    this._markRan();
     return this.#fn(...this.#args);
   }
 
   /** @internal Marks it as never to run (a Task cancelled before it started). */
   _close(): void {
-    this.#started = true;
+    this._markRan();
   }
 
   /** @internal Marks it as started by a subclass's own then(); throws if it already ran. */
   _claim(): void {
     if (this.#started) this._start(); // Throws "cannot reuse already awaited coroutine".
+    this._markRan();
+  }
+
+  /** @internal It ran, or never will: no "never awaited" warning. */
+  _markRan(): void {
     this.#started = true;
+    if (this._source !== undefined) neverAwaited().unregister(this);
   }
 
   /** Runs it now, in the current task, and waits for its result. */
