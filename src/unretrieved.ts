@@ -20,6 +20,8 @@ export interface UnretrievedEntry {
   readonly exception: unknown;
   readonly repr: string;
   readonly kind: string;
+  /** Where the Future was created, in debug mode. */
+  readonly source: string | undefined;
 }
 
 const registry = new FinalizationRegistry<UnretrievedEntry>(report);
@@ -33,6 +35,7 @@ export function _trackUnretrieved(future: Future<unknown>, exception: unknown): 
     exception,
     repr: future.toString(),
     kind: future.constructor.name === "Future" ? "Future" : "Task",
+    source: future._source,
   };
   let set = pending.get(loop);
   if (set === undefined) pending.set(loop, (set = new Set()));
@@ -63,5 +66,6 @@ function report(entry: UnretrievedEntry): void {
     message: `${entry.kind} exception was never retrieved`,
     exception: entry.exception,
     future: entry.repr,
+    ...(entry.source === undefined ? {} : { sourceTraceback: entry.source }),
   });
 }

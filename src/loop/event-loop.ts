@@ -36,6 +36,11 @@ export interface ExceptionContext {
   future?: Future<unknown> | string;
   task?: Task<unknown>;
   handle?: Handle;
+  /**
+   * In debug mode: where the Future, Task or callback concerned was created
+   * or scheduled, as a stack (CPython's `source_traceback`).
+   */
+  sourceTraceback?: string;
   [key: string]: unknown;
 }
 

@@ -103,6 +103,7 @@ export class Handle {
         message: `Exception in callback ${callback.name || "<anonymous>"}()`,
         exception,
         handle: this,
+        ...(this._source === undefined ? {} : { sourceTraceback: this._source }),
       });
     }
   }
