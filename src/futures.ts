@@ -640,6 +640,20 @@ export function formatException(err: unknown): string {
 }
 
 /** @internal Completes `fut` with `result` unless it was cancelled meanwhile. */
+/**
+ * @internal Calls `onAbort` when `signal` aborts, at once if it has, as long
+ * as `future` is pending; the listener goes once `future` is done.
+ */
+export function _onAbortWhilePending(future: Future<unknown>, signal: AbortSignal, onAbort: () => void): void {
+  if (signal.aborted) {
+    onAbort();
+    return;
+  }
+  if (future.done()) return;
+  signal.addEventListener("abort", onAbort, { once: true });
+  future.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
+}
+
 export function _setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
   if (!fut.done()) fut.setResult(result);
 }

@@ -23,7 +23,7 @@ import { inspect } from "node:util";
 import { CancelledError, RuntimeError, rangeError, show, typeError } from "./errors.js";
 import { Future } from "./futures.js";
 import type { EventLoop } from "./loop/event-loop.js";
-import { getRunningLoop } from "./loop/running-loop.js";
+import { _loopFor } from "./mixins.js";
 import { Coroutine } from "./tasks/coroutine.js";
 import { type SignalOptions, _abortable } from "./timeouts.js";
 
@@ -49,18 +49,13 @@ function remove<T>(list: T[], item: T): void {
   if (i >= 0) list.splice(i, 1);
 }
 
-/**
- * Port of mixins.py `_LoopBoundMixin._get_loop`: the running loop, which the
- * primitive binds to on first use; another loop after that is refused.
- */
+// mixins.ts's _loopFor, with the primitives' advice.
 function loopFor(owner: object, bound: EventLoop | undefined): EventLoop {
-  const loop = getRunningLoop();
-  if (bound !== undefined && bound !== loop) {
-    throw new RuntimeError(
-      `${String(owner)} is bound to a different event loop: it belongs to the run() where a task first waited on it; make a new ${owner.constructor.name} inside each run() that uses it`,
-    );
-  }
-  return loop;
+  return _loopFor(
+    owner,
+    bound,
+    `it belongs to the run() where a task first waited on it; make a new ${owner.constructor.name} inside each run() that uses it`,
+  );
 }
 
 /** What `with()` needs: acquire() and release(). */

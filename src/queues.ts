@@ -16,10 +16,10 @@
  */
 
 import { inspect } from "node:util";
-import { RuntimeError, rangeError, reprValue, show, typeError } from "./errors.js";
+import { rangeError, reprValue, show, typeError } from "./errors.js";
 import type { Future } from "./futures.js";
 import type { EventLoop } from "./loop/event-loop.js";
-import { getRunningLoop } from "./loop/running-loop.js";
+import { _loopFor } from "./mixins.js";
 import { Coroutine } from "./tasks/coroutine.js";
 import { type SignalOptions, _abortable } from "./timeouts.js";
 
@@ -484,15 +484,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** @internal The loop the queue is bound to, which it binds on first use (CPython's `_get_loop`). */
   _getLoop(): EventLoop {
-    const loop = getRunningLoop();
-    if (this.#loop === undefined) {
-      this.#loop = loop;
-    } else if (loop !== this.#loop) {
-      throw new RuntimeError(
-        `${this.toString()} is bound to a different event loop: a queue belongs to the loop that first waits on it; make a new queue in each run()`,
-      );
-    }
-    return loop;
+    return (this.#loop = _loopFor(
+      this,
+      this.#loop,
+      "a queue belongs to the loop that first waits on it; make a new queue in each run()",
+    ));
   }
 
   /** Wakes the next waiter that is not cancelled (CPython's `_wakeup_next`). */

@@ -12,8 +12,8 @@
  * @module
  */
 
-import { CancelledError, checkSignal, show, typeError } from "../errors.js";
-import { Timeout } from "../timeouts.js";
+import { CancelledError, show, typeError } from "../errors.js";
+import { _abortable } from "../timeouts.js";
 import type { Future } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
@@ -83,13 +83,9 @@ export function map<T, R>(
       throw typeError(`map() got an unknown option ${show(key)}: the options are limit, returnExceptions and signal`);
     }
   }
-  const signal = checkSignal(options.signal, "map()");
   const returnExceptions = options.returnExceptions === true;
-  if (signal === undefined) return new Coroutine(() => runMap(items, fn, limit, returnExceptions));
   // The signal cancels the map as a cancel of the awaiting task would.
-  return new Coroutine(() =>
-    Timeout._new(null, "map()", signal)._run(() => runMap(items, fn, limit, returnExceptions)),
-  );
+  return _abortable(new Coroutine(() => runMap(items, fn, limit, returnExceptions)), options, "map()");
 }
 
 async function runMap<T, R>(
@@ -125,8 +121,8 @@ async function runMap<T, R>(
       if (t.cancelled()) {
         // A call cancelled by itself, or by map() stopping: a failure unless map() stops anyway.
         if (!stopped()) {
-          if (returnExceptions) results[i] = cancelledError(t);
-          else stop({ error: cancelledError(t) });
+          if (returnExceptions) results[i] = t._makeCancelledError();
+          else stop({ error: t._makeCancelledError() });
         }
       } else if (t._failed()) {
         if (returnExceptions) results[i] = t.exception();
@@ -221,14 +217,4 @@ async function runMap<T, R>(
 
 function isAsyncIterable<T>(items: unknown): items is AsyncIterable<T> {
   return typeof (items as Partial<AsyncIterable<T>> | null | undefined)?.[Symbol.asyncIterator] === "function";
-}
-
-/** The CancelledError a cancelled call's result() throws. */
-function cancelledError(task: Future<unknown>): unknown {
-  try {
-    task.result();
-  } catch (err) {
-    return err;
-  }
-  return new CancelledError();
 }

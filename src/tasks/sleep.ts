@@ -12,7 +12,7 @@
  */
 
 import { abortError, checkSeconds, checkSignal } from "../errors.js";
-import { Future, _setResultUnlessCancelled } from "../futures.js";
+import { Future, _onAbortWhilePending, _setResultUnlessCancelled } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { TimerHandle } from "../loop/handles.js";
 
@@ -60,18 +60,12 @@ export interface SleepOptions {
 }
 
 function abortOn(future: SleepFuture<unknown>, signal: AbortSignal): void {
-  const onAbort = (): void => {
+  _onAbortWhilePending(future, signal, () => {
     if (future.done()) return;
     future._timer?.cancel();
     future._timer = undefined;
     future.setException(abortError(signal, "sleep()"));
-  };
-  if (signal.aborted) {
-    onAbort();
-    return;
-  }
-  signal.addEventListener("abort", onAbort, { once: true });
-  future.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** A sleep's Future: cancelling it cancels its timer. */

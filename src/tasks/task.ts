@@ -22,7 +22,7 @@
 
 import { AsyncResource } from "node:async_hooks";
 import { CancelledError, InvalidStateError, RuntimeError, checkSignal, show, typeError } from "../errors.js";
-import { Future, _FutureExtra } from "../futures.js";
+import { Future, _FutureExtra, _onAbortWhilePending } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import {
@@ -132,16 +132,9 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
 
   /** @internal The signal option: cancel when it aborts, and stop listening once done. */
   _cancelOn(signal: AbortSignal): void {
-    const onAbort = (): void => {
+    _onAbortWhilePending(this as Future<unknown>, signal, () => {
       this.cancel("aborted by its AbortSignal");
-    };
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    if (this.done()) return;
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   /** The task's name. */

@@ -15,16 +15,8 @@
  * @module
  */
 
-import {
-  CancelledError,
-  ExceptionGroup,
-  KeyboardInterrupt,
-  RuntimeError,
-  checkSignal,
-  show,
-  typeError,
-} from "../errors.js";
-import { Timeout } from "../timeouts.js";
+import { CancelledError, ExceptionGroup, KeyboardInterrupt, RuntimeError, show, typeError } from "../errors.js";
+import { _abortable } from "../timeouts.js";
 import type { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { _internalCallback } from "../loop/internal-callback.js";
@@ -55,8 +47,8 @@ export class TaskGroup {
   #parentCancelRequested = false;
   readonly #tasks = new Set<Task<unknown>>();
   #errors: unknown[] | undefined = [];
-  #baseError: unknown = undefined;
-  #hasBaseError = false;
+  /** The first KeyboardInterrupt of the body or a task, re-thrown as it is. */
+  #baseError: KeyboardInterrupt | undefined = undefined;
   #onCompletedFut: Future<boolean> | undefined;
 
   /** A group not entered yet: run it with {@link TaskGroup.run}, or use {@link taskGroup}. */
@@ -75,13 +67,9 @@ export class TaskGroup {
         `TaskGroup.run() expects a function that takes the group, got ${show(body)}: pass async (tg) => { tg.createTask(...) }`,
       );
     }
-    const signal = checkSignal(options.signal, "taskGroup()");
-    if (signal === undefined) return new Coroutine(() => this.#run(body) as Promise<Awaited<T>>);
     // The signal cancels the group's task as a deadline would, and its
     // CancelledError leaves as an AbortError (timeouts.ts).
-    return new Coroutine(
-      () => Timeout._new(null, "taskGroup()", signal)._run(() => this.#run(body)) as Promise<Awaited<T>>,
-    );
+    return _abortable(new Coroutine(() => this.#run(body) as Promise<Awaited<T>>), options, "taskGroup()");
   }
 
   /**
@@ -151,10 +139,7 @@ export class TaskGroup {
   // value, or its error re-thrown by #run), throws what replaces it.
   async #exit(failed: boolean, exc: unknown): Promise<void> {
     this.#exiting = true;
-    if (failed && isBaseError(exc) && !this.#hasBaseError) {
-      this.#baseError = exc;
-      this.#hasBaseError = true;
-    }
+    if (failed && exc instanceof KeyboardInterrupt) this.#baseError ??= exc;
     let propagateCancellationError: { error: unknown } | undefined =
       failed && exc instanceof CancelledError ? { error: exc } : undefined;
     if (failed && !this.#aborting) {
@@ -177,7 +162,7 @@ export class TaskGroup {
       }
       this.#onCompletedFut = undefined;
     }
-    if (this.#hasBaseError) throw this.#baseError;
+    if (this.#baseError !== undefined) throw this.#baseError;
     if (this.#parentCancelRequested) {
       // The group cancelled its parent: undo that, and drop the
       // CancelledError unless other cancellations are pending.
@@ -213,10 +198,7 @@ export class TaskGroup {
     if (task.cancelled() || !task._failed()) return;
     const exc = task.exception();
     this.#errors!.push(exc);
-    if (isBaseError(exc) && !this.#hasBaseError) {
-      this.#baseError = exc;
-      this.#hasBaseError = true;
-    }
+    if (exc instanceof KeyboardInterrupt) this.#baseError ??= exc;
     const parent = this.#parentTask!;
     if (parent.done()) {
       this.#loop!.callExceptionHandler({
@@ -234,11 +216,6 @@ export class TaskGroup {
       parent.cancel();
     }
   });
-}
-
-/** CPython's BaseExceptions that a group re-throws as they are: here KeyboardInterrupt. */
-function isBaseError(exc: unknown): boolean {
-  return exc instanceof KeyboardInterrupt;
 }
 
 /**

@@ -89,6 +89,15 @@ export interface ShutdownOptions {
 
 type Fn = (...args: any[]) => unknown;
 
+/** A promise, and the JobOwner that settles it with the job's outcome. */
+function promiseOwner(): { promise: Promise<unknown>; owner: JobOwner } {
+  let owner!: JobOwner;
+  const promise = new Promise<unknown>((resolve, reject) => {
+    owner = { _jobResolved: resolve, _jobRejected: reject };
+  });
+  return { promise, owner };
+}
+
 /**
  * A pool of worker threads.
  *
@@ -128,10 +137,7 @@ export class ThreadPoolExecutor {
   submit<A extends unknown[], R>(fn: CancellableFunction<A, R>, ...args: A): Promise<Awaited<R>>;
   submit(fn: unknown, ...args: unknown[]): Promise<unknown> {
     const spec = this._check(fn, "submit()");
-    let owner!: JobOwner;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      owner = { _jobResolved: resolve, _jobRejected: reject };
-    });
+    const { promise, owner } = promiseOwner();
     this._submit(spec, args, owner);
     return promise;
   }
@@ -172,10 +178,7 @@ export class ThreadPoolExecutor {
     const spec = this._check(fn, "map()");
     const jobs: { job: Job; promise: Promise<unknown> }[] = [];
     for (const item of items) {
-      let owner!: JobOwner;
-      const promise = new Promise<unknown>((resolve, reject) => {
-        owner = { _jobResolved: resolve, _jobRejected: reject };
-      });
+      const { promise, owner } = promiseOwner();
       jobs.push({ job: this._submit(spec, [item], owner), promise });
     }
     try {

@@ -10,7 +10,7 @@
  * 3. Future and Task (futures.ts, unretrieved.ts, tasks/task.ts,
  *    tasks/coroutine.ts, tasks/current-task.ts);
  * 4. the combinators and primitives (the rest of tasks/, timeouts.ts,
- *    locks.ts, queues.ts, aclosing.ts);
+ *    locks.ts, queues.ts, mixins.ts, aclosing.ts);
  * 5. toThread, which binds the pool to the loop (threads/to-thread.ts);
  * 6. runners (runners.ts, signals.ts, index.ts).
  *
@@ -31,7 +31,7 @@ const LAYERS: [number, RegExp][] = [
   [1, /^threads\/(?!to-thread\.ts$)/],
   [2, /^loop\//],
   [3, /^(futures|unretrieved|tasks\/(task|coroutine|current-task))\.ts$/],
-  [4, /^(tasks\/.*|timeouts|locks|queues|aclosing)\.ts$/],
+  [4, /^(tasks\/.*|timeouts|locks|queues|mixins|aclosing)\.ts$/],
   [5, /^threads\/to-thread\.ts$/],
   [6, /^(runners|signals|index)\.ts$/],
 ];
