@@ -481,6 +481,15 @@ export class Future<T = unknown> implements Promise<T> {
     return false;
   }
 
+  /**
+   * @internal What a task waiting on it waits on, as the task tree and the
+   * trace name it: "sleep()", "Task-3", "Lock.acquire()". Subclasses say
+   * what they stand for.
+   */
+  _describe(): string {
+    return "Future";
+  }
+
   /** @internal The rarely set fields, made on first use. */
   _extra(): _FutureExtra {
     return (this.#extra ??= this._newExtra());

@@ -243,6 +243,19 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     if (slow !== undefined) queueMicrotask(() => slow.stepStarted(this as Task<unknown>));
   }
 
+  /** @internal The asyncio-ts awaitables its code awaits now (none while it runs, is ready, or awaits something foreign). */
+  _waiters(): Future<unknown>[] {
+    const waiters = this.#waiter === undefined ? [] : [this.#waiter];
+    const more = this._taskExtraIfMade()?.moreWaiters;
+    if (more !== undefined) waiters.push(...more);
+    return waiters;
+  }
+
+  /** @internal */
+  override _describe(): string {
+    return this.getName();
+  }
+
   /** @internal Takes the pending cancel, if any: the waking task gets a CancelledError instead. */
   _takeMustCancel(): boolean {
     const x = this._taskExtraIfMade();
