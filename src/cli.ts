@@ -16,7 +16,18 @@ interface Command {
   main(args: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = {
+  ps: {
+    usage: "ps [--format table|csv] PID",
+    help: "Display a table of all pending tasks in a process",
+    main: async (args) => (await import("./cli/inspect.js")).ps(args),
+  },
+  pstree: {
+    usage: "pstree PID",
+    help: "Display a tree of all pending tasks in a process",
+    main: async (args) => (await import("./cli/inspect.js")).pstree(args),
+  },
+};
 
 function usage(): string {
   const lines = ["usage: asyncio-ts <command> [arguments]", "", "commands:"];

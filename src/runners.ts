@@ -22,6 +22,7 @@ import { gather } from "./tasks/gather.js";
 import { _reportUnretrieved } from "./unretrieved.js";
 import { _inPoolWorker } from "./threads/protocol.js";
 import { _installThreadSupport } from "./threads/to-thread.js";
+import { _inspectFromEnvironment, _inspectLoop, _uninspectLoop } from "./debug/inspect.js";
 
 /** Seconds run() waits for the thread pool's jobs at the end (CPython's constants.THREAD_JOIN_TIMEOUT). */
 const THREAD_JOIN_TIMEOUT = 300;
@@ -34,6 +35,14 @@ export interface RunOptions {
    * environment variable ASYNCIO_TS_DEBUG is non-empty.
    */
   debug?: boolean;
+  /**
+   * Inspectable from outside: while the loop is open, `npx asyncio-ts ps PID`
+   * and `npx asyncio-ts pstree PID` show its tasks, read over a Unix socket
+   * that only the process's user can open (on Windows, a named pipe).
+   * Default: on when the environment variable ASYNCIO_TS_INSPECT is
+   * non-empty.
+   */
+  inspectable?: boolean;
   /** Makes the loop; default `new EventLoop()`. Tests pass a VirtualClock this way. */
   loopFactory?: () => EventLoop;
   /**
@@ -61,12 +70,14 @@ export class Runner {
   #state: "created" | "initialized" | "closed" = "created";
   #loop: EventLoop | undefined;
   readonly #debug: boolean | undefined;
+  readonly #inspectable: boolean;
   readonly #loopFactory: (() => EventLoop) | undefined;
   readonly #taskFactory: TaskFactory | undefined;
   #running = false;
 
   constructor(options: RunOptions = {}) {
     this.#debug = options.debug;
+    this.#inspectable = options.inspectable ?? _inspectFromEnvironment();
     this.#loopFactory = options.loopFactory;
     this.#taskFactory = options.taskFactory;
   }
@@ -99,6 +110,7 @@ export class Runner {
     const task = _newTask(loop, main as TaskBody<unknown>, {}) as Task<Awaited<T>>;
     const interrupts = { interrupts: 0 };
     const removeSigint = _installSigint(task as Task<unknown>, interrupts);
+    if (this.#inspectable) _inspectLoop(loop);
     this.#running = true;
     try {
       return await loop.runUntilComplete(task);
@@ -129,6 +141,7 @@ export class Runner {
     } finally {
       _reportUnretrieved(loop);
       loop.close();
+      _uninspectLoop(loop);
       _releaseThread(loop);
       this.#loop = undefined;
       this.#state = "closed";
