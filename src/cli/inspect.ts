@@ -245,11 +245,15 @@ export function formatCycles(error: CycleFoundError): string[] {
 
 // ---- reading the dump from the process --------------------------------------
 
-/** An error the command reports in one message, and its exit code (2: bad arguments). */
+/**
+ * An error the command reports in one message, and its exit code (2: bad
+ * arguments); `noServer` when nothing listens on the socket.
+ */
 export class InspectError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+    readonly noServer = false,
   ) {
     super(message);
     this.name = "InspectError";
@@ -392,13 +396,17 @@ function request(path: string, who: string, timeout: number): Promise<TaskDump> 
     socket.on("error", (err: NodeJS.ErrnoException) => {
       switch (err.code) {
         case "ENOENT":
-          finish(new InspectError(`${who} is not inspectable any more (no socket at ${path}): its loop closed`));
+          finish(
+            new InspectError(`${who} is not inspectable any more (no socket at ${path}): its loop closed`, 1, true),
+          );
           break;
         case "ECONNREFUSED":
           finish(
             new InspectError(
               `${who} does not accept connections on ${path}: the socket was left by an earlier process with this ` +
                 `PID, or the process is exiting`,
+              1,
+              true,
             ),
           );
           break;
@@ -429,14 +437,25 @@ function request(path: string, who: string, timeout: number): Promise<TaskDump> 
   });
 }
 
-/** The dump of every thread of process `pid` that serves one, as one dump. */
-export async function fetchDump(pid: number, timeout = DEFAULT_TIMEOUT): Promise<TaskDump> {
+/**
+ * The dumps of process `pid`, one per thread that serves one, main thread
+ * first. Each thread numbers its tasks on its own, so the table and the tree
+ * are made of each dump apart (a task awaits only tasks of its own thread).
+ */
+export async function fetchDumps(pid: number, timeout = DEFAULT_TIMEOUT): Promise<TaskDump[]> {
   checkProcess(pid);
   const dumps: TaskDump[] = [];
   for (const { path, thread } of findSockets(pid)) {
-    dumps.push(await request(path, thread === 0 ? `process ${pid}` : `thread ${thread} of process ${pid}`, timeout));
+    try {
+      dumps.push(await request(path, thread === 0 ? `process ${pid}` : `thread ${thread} of process ${pid}`, timeout));
+    } catch (err) {
+      // A worker thread's socket with no server: the thread ended, or the
+      // process exited before the thread could remove it.
+      if (!(err instanceof InspectError && err.noServer && thread !== 0)) throw err;
+    }
   }
-  return { pid, node: dumps[0]!.node, loops: dumps.flatMap((dump) => dump.loops) };
+  if (dumps.length === 0) throw new InspectError(`process ${pid} is not inspectable now: ${HOW_TO_OPT_IN}`);
+  return dumps;
 }
 
 // ---- the commands -----------------------------------------------------------
@@ -528,16 +547,16 @@ async function runCommand(command: "ps" | "pstree", args: string[]): Promise<num
   try {
     const parsed = parseArgs(command, args);
     if (typeof parsed === "number") return parsed;
-    const dump = await fetchDump(parsed.pid, parsed.timeout);
+    const dumps = await fetchDumps(parsed.pid, parsed.timeout);
     if (command === "ps") {
-      const table = buildTaskTable(dump);
+      const table = dumps.flatMap(buildTaskTable);
       if (parsed.format === "csv") process.stdout.write(formatTaskCsv(table));
       else console.log(formatTaskTable(table).join("\n"));
       return 0;
     }
     let trees: string[][];
     try {
-      trees = buildAsyncTree(dump);
+      trees = dumps.flatMap((dump) => buildAsyncTree(dump));
     } catch (err) {
       if (!(err instanceof CycleFoundError)) throw err;
       console.error(formatCycles(err).join("\n"));

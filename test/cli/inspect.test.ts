@@ -11,7 +11,7 @@ import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 // The repository root: this file runs as build/test/cli/inspect.test.js.
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const fixture = join(root, "test/fixtures/inspect-hang.mjs");
+const workerFixture = join(root, "test/fixtures/inspect-worker.mjs");
 const cliPath = join(root, "dist/cli.js");
 const uid = process.getuid?.() ?? 0;
 
@@ -330,4 +331,59 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
       assert.match(stdout, /^└── \(T\) Task-1$/m);
     },
   );
+
+  it("show each thread's loops: a worker thread serves its own socket", async (t) => {
+    const tmp = tempDir(t);
+    const child = start(t, [workerFixture], { TMPDIR: tmp });
+    await child.line("ready");
+    const workerSocket = (thread: number): string => join(socketDir(tmp), `${child.pid}.${thread}.sock`);
+    const ps = await cli(t, tmp, "ps", "--format", "csv", String(child.pid));
+    assert.equal(ps.code, 0, ps.stderr);
+    const rows = ps.stdout
+      .split("\r\n")
+      .slice(1, -1)
+      .map((row) => row.split(",").slice(0, 3));
+    const thread = Number(rows.at(-1)![0]);
+    assert.ok(thread > 0);
+    assert.deepEqual(rows, [
+      ["0", "0x1", "Task-1"],
+      ["0", "0x2", "main-sleeper"],
+      [String(thread), "0x1", "Task-1"],
+      [String(thread), "0x2", "worker-sleeper"],
+    ]);
+    assert.equal(mode(workerSocket(thread)), 0o600);
+
+    // A worker thread's socket that no thread serves any more is passed over;
+    // the main thread's is not.
+    writeFileSync(workerSocket(thread + 1), "");
+    const pstree = await cli(t, tmp, "pstree", String(child.pid));
+    assert.equal(pstree.code, 0, pstree.stderr);
+    assert.deepEqual(pstree.stdout.split("\n"), [
+      "└── (T) Task-1",
+      "└── (T) main-sleeper",
+      "└── (T) Task-1",
+      "└── (T) worker-sleeper",
+      "",
+    ]);
+    rmSync(workerSocket(thread + 1));
+
+    child.kill("SIGTERM"); // The fixture calls process.exit(0).
+    assert.equal((await child.exited).code, 0);
+    assert.equal(existsSync(socketPath(tmp, child.pid)), false, "the main thread's socket is left behind");
+    assert.equal(existsSync(workerSocket(thread)), false, "the worker thread's socket is left behind");
+  });
+
+  it("say so when the socket is there but nothing listens", async (t) => {
+    const tmp = tempDir(t);
+    const child = await hang(t, tmp, "off");
+    mkdirSync(socketDir(tmp), { mode: 0o700 });
+    writeFileSync(socketPath(tmp, child.pid), "");
+    const { code, stderr } = await cli(t, tmp, "ps", String(child.pid));
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      `asyncio-ts ps: process ${child.pid} does not accept connections on ${socketPath(tmp, child.pid)}: the socket ` +
+        "was left by an earlier process with this PID, or the process is exiting\n",
+    );
+  });
 });
