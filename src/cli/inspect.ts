@@ -528,7 +528,7 @@ function parseArgs(command: "ps" | "pstree", args: string[]): Parsed | number {
           throw usage(`invalid --timeout ${JSON.stringify(value)}: expected a positive number of seconds`);
         }
       }
-    } else if (arg.startsWith("-") && arg !== "-") {
+    } else if (arg.startsWith("-") && !/^-\d/.test(arg)) {
       throw usage(`unknown option ${JSON.stringify(arg)}`);
     } else if (pid !== undefined) {
       throw usage(`unexpected argument ${JSON.stringify(arg)}: give one PID`);
