@@ -490,6 +490,15 @@ export class Future<T = unknown> implements Promise<T> {
     return "Future";
   }
 
+  /**
+   * @internal The Futures it stands for, which a task awaiting it awaits
+   * too: gather()'s children, shield()'s inner Future, wait()'s Futures.
+   * The task tree (debug/graph.ts) follows them; nothing else reads them.
+   */
+  _awaitedParts(): Iterable<Future<unknown>> | undefined {
+    return undefined;
+  }
+
   /** @internal The rarely set fields, made on first use. */
   _extra(): _FutureExtra {
     return (this.#extra ??= this._newExtra());
@@ -670,4 +679,30 @@ export function _setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
 /** True if `value` is a Future (or a Task) of asyncio-ts. */
 export function isFuture(value: unknown): value is Future<unknown> {
   return value instanceof Future;
+}
+
+/**
+ * @internal A Future that says what it stands for, for the task tree and
+ * the trace: "Lock.acquire()", or "wait()" with the Futures it waits for.
+ * The waits of the primitives, queues and combinators make these.
+ */
+export class _LabelledFuture<T> extends Future<T> {
+  readonly #what: string;
+  readonly #parts: (() => Iterable<Future<unknown>>) | undefined;
+
+  constructor(loop: EventLoop, what: string, parts?: () => Iterable<Future<unknown>>) {
+    super({ loop });
+    this.#what = what;
+    this.#parts = parts;
+  }
+
+  /** @internal */
+  override _describe(): string {
+    return this.#what;
+  }
+
+  /** @internal */
+  override _awaitedParts(): Iterable<Future<unknown>> | undefined {
+    return this.#parts?.();
+  }
 }

@@ -256,6 +256,11 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     return this.getName();
   }
 
+  /** @internal Whether its first step ran (a lazy task waits for it in the ready queue until then). */
+  _started(): boolean {
+    return this.#context === undefined;
+  }
+
   /** @internal Takes the pending cancel, if any: the waking task gets a CancelledError instead. */
   _takeMustCancel(): boolean {
     const x = this._taskExtraIfMade();

@@ -143,19 +143,39 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
     assert.equal(mode(socketPath(tmp, child.pid)), 0o600);
     assert.ok(statSync(socketPath(tmp, child.pid)).isSocket());
 
-    const ps = await cli(t, tmp, "ps", String(child.pid));
-    assert.equal(ps.code, 0, ps.stderr);
-    const lines = ps.stdout.split("\n");
-    assert.match(lines[0]!, /^tid +task id +task name +coroutine stack +awaiter chain +awaiter name +awaiter id/);
-    for (const name of ["Task-1", "worker-1", "worker-2"]) {
-      assert.ok(
-        lines.some((line) => line.split(/ +/)[2] === name),
-        `${name} in\n${ps.stdout}`,
-      );
-    }
+    // The hang: worker-1 holds the Lock and sleeps, worker-2 waits for it.
     const pstree = await cli(t, tmp, "pstree", String(child.pid));
     assert.equal(pstree.code, 0, pstree.stderr);
-    assert.match(pstree.stdout, /^└── \(T\) Task-1$/m);
+    assert.equal(
+      pstree.stdout,
+      [
+        "└── (T) Task-1",
+        "    └──  main()",
+        "        └──  taskGroup()",
+        "            ├── (T) worker-1",
+        "            │   └──  worker()",
+        "            │       └──  sleep()",
+        "            └── (T) worker-2",
+        "                └──  worker()",
+        "                    └──  Lock.acquire()",
+        "",
+      ].join("\n"),
+    );
+    const ps = await cli(t, tmp, "ps", String(child.pid));
+    assert.equal(ps.code, 0, ps.stderr);
+    const row = (...cells: string[]): string =>
+      cells.map((cell, i) => cell.padEnd([10, 20, 20, 50, 50, 15, 15][i]!)).join(" ");
+    assert.equal(
+      ps.stdout,
+      [
+        row("tid", "task id", "task name", "coroutine stack", "awaiter chain", "awaiter name", "awaiter id"),
+        "-".repeat(180),
+        row("0", "0x1", "Task-1", "taskGroup() -> main()", "", "", "0x0"),
+        row("0", "0x2", "worker-1", "sleep() -> worker()", "taskGroup() -> main()", "Task-1", "0x1"),
+        row("0", "0x3", "worker-2", "Lock.acquire() -> worker()", "taskGroup() -> main()", "Task-1", "0x1"),
+        "",
+      ].join("\n"),
+    );
 
     // SIGINT: run() cancels main and closes the loop, which closes the socket.
     child.kill("SIGINT");
@@ -361,9 +381,17 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
     assert.equal(pstree.code, 0, pstree.stderr);
     assert.deepEqual(pstree.stdout.split("\n"), [
       "└── (T) Task-1",
+      "    └──  main()",
+      "        └──  sleep()",
       "└── (T) main-sleeper",
+      "    └──  sleeper()",
+      "        └──  sleep()",
       "└── (T) Task-1",
+      "    └──  inWorker()",
+      "        └──  sleep()",
       "└── (T) worker-sleeper",
+      "    └──  sleeper()",
+      "        └──  sleep()",
       "",
     ]);
     rmSync(workerSocket(thread + 1));

@@ -10,8 +10,8 @@
  * 3. Future and Task (futures.ts, unretrieved.ts, tasks/task.ts,
  *    tasks/coroutine.ts, tasks/current-task.ts);
  * 4. the combinators and primitives (the rest of tasks/, timeouts.ts,
- *    locks.ts, queues.ts, mixins.ts, aclosing.ts), and the task dump
- *    (debug/graph.ts);
+ *    locks.ts, queues.ts, mixins.ts, aclosing.ts), and the task tree that
+ *    looks at them (debug/graph.ts);
  * 5. toThread, which binds the pool to the loop (threads/to-thread.ts);
  * 6. runners (runners.ts, signals.ts, index.ts), and the inspection socket
  *    they start (debug/inspect.ts);
