@@ -232,6 +232,11 @@ export class Future<T = unknown> implements Promise<T> {
     return this.#state === FAILED;
   }
 
+  /** @internal The result, or the exception, as it is: reading it marks no exception retrieved. */
+  _outcome(): unknown {
+    return this.#result;
+  }
+
   /**
    * Completes it with a result; awaiting code resumes on the next loop turn.
    *
