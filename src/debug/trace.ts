@@ -517,6 +517,10 @@ function coroName(body: unknown): string {
 const MAX_REPR = 200;
 
 function shortRepr(value: unknown): string {
+  // As reprValue shows them, without util.inspect's cost for the usual results.
+  if (value === undefined || value === null || typeof value === "number" || typeof value === "boolean") {
+    return Object.is(value, -0) ? "-0" : String(value);
+  }
   const text = reprValue(value);
   return text.length > MAX_REPR ? `${text.slice(0, MAX_REPR - 1)}…` : text;
 }
