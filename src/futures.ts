@@ -495,6 +495,15 @@ export class Future<T = unknown> implements Promise<T> {
     return "Future";
   }
 
+  /**
+   * @internal The Futures it stands for, which a task awaiting it awaits
+   * too: gather()'s children, shield()'s inner Future, wait()'s Futures.
+   * The task tree (debug/graph.ts) follows them; nothing else reads them.
+   */
+  _awaitedParts(): Iterable<Future<unknown>> | undefined {
+    return undefined;
+  }
+
   /** @internal The rarely set fields, made on first use. */
   _extra(): _FutureExtra {
     return (this.#extra ??= this._newExtra());

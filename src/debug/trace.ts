@@ -505,7 +505,7 @@ function hrAtPerformanceZero(t0: number): number {
 }
 
 function awaitedParts(future: Future<unknown>): Iterable<Future<unknown>> {
-  return (future as { _awaitedParts?: () => Iterable<Future<unknown>> | undefined })._awaitedParts?.() ?? [];
+  return future._awaitedParts() ?? [];
 }
 
 function coroName(body: unknown): string {
