@@ -232,6 +232,11 @@ export class Future<T = unknown> implements Promise<T> {
     return this.#state === FAILED;
   }
 
+  /** @internal The result, or the exception, as it is: reading it marks no exception retrieved. */
+  _outcome(): unknown {
+    return this.#result;
+  }
+
   /**
    * Completes it with a result; awaiting code resumes on the next loop turn.
    *
@@ -493,7 +498,7 @@ export class Future<T = unknown> implements Promise<T> {
   /**
    * @internal The Futures it stands for, which a task awaiting it awaits
    * too: gather()'s children, shield()'s inner Future, wait()'s Futures.
-   * The task tree (debug/graph.ts) follows them; nothing else reads them.
+   * The task tree (debug/graph.ts) and the trace (debug/trace.ts) follow them.
    */
   _awaitedParts(): Iterable<Future<unknown>> | undefined {
     return undefined;
