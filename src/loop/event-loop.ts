@@ -436,6 +436,18 @@ export class EventLoop implements StepLoop {
   close(): void {
     if (this.#running) throw new RuntimeError("Cannot close a running event loop: let run() close it");
     if (this.#closed) return;
+    // A task still pending now never runs again: CPython says so when such a
+    // task is collected (Task.__del__); here the loop holds its tasks until
+    // they are done, so it says so when it closes. run() cancels them first.
+    for (const task of this._tasks()) {
+      if (task.done()) continue;
+      const source = task._source;
+      this.callExceptionHandler({
+        message: "Task was destroyed but it is pending!",
+        task,
+        ...(source === undefined ? {} : { sourceTraceback: source }),
+      });
+    }
     this.#closed = true;
     this.#ready.length = 0;
     this.#batch = undefined;
