@@ -403,12 +403,13 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
   #wait(awaited: Future<unknown>[]): [string, Record<string, unknown>] {
     const name = awaited.map((future) => future._describe()).join(", ");
     const args: Record<string, unknown> = { awaits: name };
-    const tasks: number[] = [];
+    const ids = new Set<number>();
     for (const future of awaited) {
       const record = this.#byTask.get(future);
-      if (record !== undefined) tasks.push(record.id);
-      else for (const part of awaitedParts(future)) this.#taskIds(part, tasks, 0);
+      if (record !== undefined) ids.add(record.id);
+      else for (const part of awaitedParts(future)) this.#taskIds(part, ids, 0);
     }
+    const tasks = [...ids];
     if (awaited.length === 1) {
       const only = awaited[0]!;
       const job = this.#jobOfOwner.get(only);
@@ -422,10 +423,10 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
   }
 
   // The trace ids of the tasks in `future` (a Task, or a Future made of others).
-  #taskIds(future: Future<unknown>, into: number[], depth: number): void {
+  #taskIds(future: Future<unknown>, into: Set<number>, depth: number): void {
     const record = this.#byTask.get(future);
     if (record !== undefined) {
-      if (!into.includes(record.id)) into.push(record.id);
+      into.add(record.id);
       return;
     }
     if (depth < 4) for (const part of awaitedParts(future)) this.#taskIds(part, into, depth + 1);
