@@ -69,6 +69,8 @@ class TaskRecord {
   /** When the phase began (ns since the trace started). */
   since = 0;
   awaited: Future<unknown>[] = [];
+  /** The wait's name and args, as of when it began (a sleep is "sleep(0)" once its timer fired). */
+  wait: [string, Record<string, unknown>] | undefined = undefined;
   name = "";
   coro = "";
 
@@ -179,7 +181,10 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
     const record = this.#byTask.get(task);
     if (record === undefined) return;
     if (record.phase === WAITING) {
-      if (!record.awaited.includes(awaited)) record.awaited.push(awaited);
+      if (!record.awaited.includes(awaited)) {
+        record.awaited.push(awaited);
+        record.wait = this.#wait(record.awaited);
+      }
       return;
     }
     const now = this.#now();
@@ -187,6 +192,8 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
     record.phase = WAITING;
     record.since = now;
     record.awaited = [awaited];
+    // Named now: what a Future stands for can change once it is done.
+    record.wait = this.#wait(record.awaited);
   }
 
   cancelRequested(task: Task<unknown>, msg: string | undefined): void {
@@ -387,9 +394,10 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
         this.#complete(record.id, "step", "step", since, now, undefined);
         break;
       case WAITING: {
-        const [name, args] = this.#wait(record.awaited);
+        const [name, args] = record.wait!;
         this.#complete(record.id, "wait", name, since, now, args);
         record.awaited = [];
+        record.wait = undefined;
         break;
       }
       case FOREIGN:
