@@ -16,7 +16,13 @@ interface Command {
   main(args: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = {
+  trace: {
+    usage: "trace <trace.json> [-o <out.html>]",
+    help: "render a trace file as an HTML timeline",
+    main: async (args) => (await import("./cli/trace.js")).main(args),
+  },
+};
 
 function usage(): string {
   const lines = ["usage: asyncio-ts <command> [arguments]", "", "commands:"];
