@@ -14,6 +14,7 @@
  * @module
  */
 
+import { basename } from "node:path";
 import { timelinePage } from "./timeline-page.js";
 
 /** A trace file that cannot be read as one: the message says what is wrong. */
@@ -275,7 +276,7 @@ const escapeHtml = (text: string): string =>
 export function renderTimeline(timeline: Timeline): string {
   // "<" escaped, so that no "</script>" in a task's name or a result ends the data early.
   const data = JSON.stringify(timeline).replace(/</g, "\\u003c");
-  const title = escapeHtml(timeline.title);
+  const title = escapeHtml(basename(timeline.title));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -288,7 +289,7 @@ export function renderTimeline(timeline: Timeline): string {
 <body>
 <header>
   <div class="heading">
-    <h1>${title}</h1>
+    <h1 title="${escapeHtml(timeline.title)}">${title}</h1>
     <div id="summary" class="summary"></div>
   </div>
   <div class="tools">
@@ -347,13 +348,13 @@ button:hover { background: #eef2f8; }
 #axis { flex: none; height: 26px; overflow: hidden; cursor: zoom-in; }
 #axis text { font-size: 11px; fill: #3b4452; }
 #axis line { stroke: #8a93a3; }
-main { flex: 1; overflow-y: auto; overflow-x: hidden; display: flex; align-items: flex-start; }
+main { flex: 1; overflow-y: auto; overflow-x: hidden; display: flex; }
 #labels { width: var(--label-width); flex: none; border-right: 1px solid #d5dae3; background: #fff; }
-.label { height: 24px; padding: 0 8px 0 12px; display: flex; align-items: center; gap: 6px; white-space: nowrap; overflow: hidden; }
+.label { height: 24px; line-height: 24px; padding: 0 8px 0 12px; display: flex; align-items: baseline; gap: 6px; white-space: nowrap; overflow: hidden; }
 .label:nth-child(even) { background: #f6f8fb; }
 .label .name { font-weight: 600; flex: none; }
 .label .coro { color: #525c6b; overflow: hidden; text-overflow: ellipsis; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 11px; }
-.label .state { flex: none; margin-left: auto; font-size: 10px; padding: 0 5px; border-radius: 8px; background: #eceff4; color: #525c6b; }
+.label .state { flex: none; margin-left: auto; font-size: 10px; line-height: 15px; padding: 0 5px; border-radius: 8px; background: #eceff4; color: #525c6b; }
 .label .state.cancelled { background: #fde3e1; color: #b3261e; }
 .label .state.failed { background: #b3261e; color: #fff; }
 .label .state.pending { background: #fff2cc; color: #7a5a00; }

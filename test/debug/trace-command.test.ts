@@ -151,9 +151,9 @@ describe("the timeline page", () => {
     const trace = gatherTrace() as { traceEvents: Record<string, unknown>[] };
     const coro = `</script><script>alert("x")</script>()`;
     for (const e of trace.traceEvents) if (e.cat === "task" && e.ph === "X") e.args = { ...(e.args as object), coro };
-    const html = renderTimeline(readTimeline(JSON.stringify(trace), "<b>odd</b>.json"));
+    const html = renderTimeline(readTimeline(JSON.stringify(trace), 'runs/"odd" <b>.json'));
     assert.equal(html.match(/<\/script>/g)?.length, 2);
-    assert.match(html, /<h1>&lt;b&gt;odd&lt;\/b&gt;\.json<\/h1>/);
+    assert.match(html, /<h1 title="runs\/&quot;odd&quot; &lt;b&gt;\.json">&quot;odd&quot; &lt;b&gt;\.json<\/h1>/);
     const data = /<script type="application\/json" id="timeline-data">(.*?)<\/script>/s.exec(html)![1]!;
     const timeline = JSON.parse(data) as { rows: { coro: string }[] };
     assert.equal(timeline.rows[1]!.coro, coro);
