@@ -67,10 +67,13 @@ function render(name: string, trace: object): string {
   return join(dir, `${name}.html`);
 }
 
-/** Opens the page of `file` in a new offline context; `check` runs on it, then the context is closed. */
-async function withPage(file: string, check: (opened: Opened) => Promise<void>): Promise<void> {
+/**
+ * Opens the page of `file` in a new offline context, `height` pixels high;
+ * `check` runs on it, then the context is closed.
+ */
+async function withPage(file: string, height: number, check: (opened: Opened) => Promise<void>): Promise<void> {
   assert.ok(browser, "no browser");
-  const context = await browser.newContext({ offline: true, viewport: { width: 1200, height: 520 } });
+  const context = await browser.newContext({ offline: true, viewport: { width: 1100, height } });
   try {
     const page = await context.newPage();
     const opened: Opened = { page, errors: [], requests: [] };
@@ -118,7 +121,7 @@ after(async () => {
 
 describe("the timeline page in Chromium", () => {
   it("examples/gather.ts: a row per task, steps and waits as bars, arrows from main() to the tasks it created", async () => {
-    await withPage(render("gather", gatherTrace()), async ({ page }) => {
+    await withPage(render("gather", gatherTrace()), 340, async ({ page }) => {
       // The rows: one per task, in order, with its coroutine.
       const labels = page.locator('[data-row-kind="task"]');
       assert.deepEqual(await labels.evaluateAll((els) => els.map((el) => el.getAttribute("data-task"))), [
@@ -185,13 +188,13 @@ describe("the timeline page in Chromium", () => {
       assert.match(text, /^sleep\(0\.2\)\nwait · Task-2 a\(\)\n/);
       assert.match(text, /start\t370 µs\nend\t200\.4 ms\nduration\t200 ms\nawaits\tsleep\(0\.2\)/);
       await screenshot(page, "gather-tooltip");
-      await page.mouse.move(5, 500);
+      await page.mouse.move(5, 330);
       assert.equal(await tooltip.isVisible(), false);
     });
   });
 
   it("zooms with the buttons, the wheel and the keys, pans by dragging, and resets", async () => {
-    await withPage(render("zoom", gatherTrace()), async ({ page }) => {
+    await withPage(render("zoom", gatherTrace()), 340, async ({ page }) => {
       const bar = page.locator('[data-name="sleep(0.1)"]');
       const initial = await box(bar);
       const plot = await box(page.locator("#plot"));
@@ -239,9 +242,9 @@ describe("the timeline page in Chromium", () => {
       assert.ok(Math.abs(before.x + before.width - expected) < 1, "the + key zoomed in as the button does");
 
       // Zoomed in, a drag pans: the bars follow the pointer.
-      await page.mouse.move(plot.x + 450, plot.y + 200);
+      await page.mouse.move(plot.x + 450, plot.y + 150);
       await page.mouse.down();
-      await page.mouse.move(plot.x + 600, plot.y + 200, { steps: 3 });
+      await page.mouse.move(plot.x + 600, plot.y + 150, { steps: 3 });
       await page.mouse.up();
       await drawn(page);
       const after = await box(bar);
@@ -256,7 +259,7 @@ describe("the timeline page in Chromium", () => {
   });
 
   it("examples/to-thread.ts: the worker's row below the tasks, its job beside main()'s wait, arrows there and back", async () => {
-    await withPage(render("to-thread", toThreadTrace()), async ({ page }) => {
+    await withPage(render("to-thread", toThreadTrace()), 300, async ({ page }) => {
       const task = page.locator('[data-row-kind="task"]');
       const worker = page.locator('[data-row-kind="worker"]');
       assert.deepEqual(await task.allInnerTexts(), ["Task-1\nmain()"]);
@@ -298,19 +301,19 @@ describe("the timeline page in Chromium", () => {
   });
 
   it("stays readable with hundreds of tasks: the rows scroll under a fixed axis", async () => {
-    await withPage(render("many", manyTasksTrace(300)), async ({ page }) => {
+    await withPage(render("many", manyTasksTrace(300)), 600, async ({ page }) => {
       assert.equal(await page.locator('[data-row-kind="task"]').count(), 301);
       assert.equal(await page.locator('[data-kind="flow"][data-cat="cancel"]').count(), 30);
       const scroll = page.locator("#scroll");
       const heights = await scroll.evaluate((el) => [el.scrollHeight, el.clientHeight]);
-      assert.ok(heights[0]! > 301 * 24 && heights[1]! < 520, `scrolls: ${heights.join(" in ")}`);
+      assert.ok(heights[0]! > 301 * 24 && heights[1]! < 600, `scrolls: ${heights.join(" in ")}`);
       const last = page.locator('[data-row-kind="task"][data-task="Task-301"]');
       assert.equal(await last.isVisible(), true);
       await scroll.evaluate((el) => el.scrollTo(0, el.scrollHeight));
       const axis = await box(page.locator("#axis"));
       assert.ok(axis.y < 100, "the axis stays at the top");
       const lastBox = await box(last);
-      assert.ok(lastBox.y > axis.y && lastBox.y < 520, "the last row scrolled into view");
+      assert.ok(lastBox.y > axis.y && lastBox.y < 600, "the last row scrolled into view");
       await screenshot(page, "many");
     });
   });
