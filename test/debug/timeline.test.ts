@@ -9,7 +9,7 @@
  * Chromium is required, not optional: without it the tests fail, saying how
  * to install it (Debian's `chromium` package; .ci/run installs it).
  */
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -56,7 +56,10 @@ interface Opened {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "asyncio-ts-timeline-"));
-let browser: Browser | undefined;
+/** The browser, launched by the first test that needs it: without Chromium, each test fails saying how to install it. */
+let launched: Promise<Browser> | undefined;
+const browser = (): Promise<Browser> =>
+  (launched ??= Promise.resolve().then(() => chromium.launch({ executablePath: findChromium(), timeout: 30_000 })));
 
 /** Writes the trace, renders it with `asyncio-ts trace`, and returns the page's file. */
 function render(name: string, trace: object): string {
@@ -72,8 +75,7 @@ function render(name: string, trace: object): string {
  * `check` runs on it, then the context is closed.
  */
 async function withPage(file: string, height: number, check: (opened: Opened) => Promise<void>): Promise<void> {
-  assert.ok(browser, "no browser");
-  const context = await browser.newContext({ offline: true, viewport: { width: 1100, height } });
+  const context = await (await browser()).newContext({ offline: true, viewport: { width: 1100, height } });
   try {
     const page = await context.newPage();
     const opened: Opened = { page, errors: [], requests: [] };
@@ -111,11 +113,11 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(artifacts, `timeline-${name}.${node}.png`) });
 }
 
-before(async () => {
-  browser = await chromium.launch({ executablePath: findChromium(), timeout: 30_000 });
-});
 after(async () => {
-  await browser?.close();
+  await launched?.then(
+    (opened) => opened.close(),
+    () => {},
+  );
   rmSync(dir, { recursive: true, force: true });
 });
 
