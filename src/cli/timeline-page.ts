@@ -49,6 +49,8 @@ interface PageElement {
   hidden: boolean;
   className: string;
   readonly clientWidth: number;
+  readonly clientHeight: number;
+  readonly scrollTop: number;
   readonly style: { setProperty(name: string, value: string): void };
   readonly classList: { add(name: string): void; remove(name: string): void };
   setAttribute(name: string, value: string): void;
@@ -188,15 +190,14 @@ export function timelinePage(): void {
   if (measure !== null) measure.font = LABEL_FONT;
   const textWidth = (text: string): number => measure?.measureText(text).width ?? text.length * 6.5;
 
-  /** A drawn bar: its rect, and the label inside it if it has one. */
-  interface Bar {
-    item: TimelineItem;
-    rect: PageElement;
-    label?: PageElement;
-    labelWidth: number;
+  /** A bar, mark or arrow: the rows it spans (pixels), the view it was last drawn for, and how to draw it. */
+  interface Shape {
+    top: number;
+    bottom: number;
+    drawn: number;
+    draw(): void;
   }
-  const bars: Bar[] = [];
-  const marks: { item: TimelineItem; el: PageElement }[] = [];
+  const shapes: Shape[] = [];
   const markClass = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   const tag = (el: PageElement, item: TimelineItem, i: number): void => {
     const row = rows[item.row]!;
@@ -212,7 +213,12 @@ export function timelinePage(): void {
     if (item.kind === "mark") {
       const el = svg("path", { class: `mark ${markClass(item.name)}`, d: "M0,-5 L4,0 L0,5 L-4,0 z" }, flowLayer);
       tag(el, item, i);
-      marks.push({ item, el: el });
+      shapes.push({
+        top: y,
+        bottom: y + ROW,
+        drawn: 0,
+        draw: () => el.setAttribute("transform", `translate(${x(item.ts)},${y + 5})`),
+      });
       return;
     }
     const onJob = item.kind === "wait" && item.args.awaitsJob !== undefined;
@@ -228,13 +234,32 @@ export function timelinePage(): void {
       barLayer,
     );
     tag(rect, item, i);
-    const bar: Bar = { item, rect, labelWidth: 0 };
+    let label: PageElement | undefined;
+    let labelWidth = 0;
     if (item.kind === "wait" || item.kind === "job") {
       const className = item.kind === "job" ? "job-label" : `bar-label${onJob ? " on-job" : ""}`;
-      bar.label = svg("text", { class: className, y: y + ROW / 2 + 4 }, textLayer);
-      bar.labelWidth = textWidth(item.name);
+      label = svg("text", { class: className, y: y + ROW / 2 + 4 }, textLayer);
+      labelWidth = textWidth(item.name);
     }
-    bars.push(bar);
+    const draw = (): void => {
+      const left = clampX(x(item.ts));
+      const right = clampX(x(item.ts + item.dur));
+      rect.setAttribute("x", String(left));
+      // A step of a few microseconds stays visible as a thin line.
+      rect.setAttribute("width", String(Math.max(right - left, item.kind === "step" ? 2 : 1)));
+      if (label === undefined) return;
+      // The label, inside the visible part of the bar, cut to fit.
+      const room = Math.min(right, width) - Math.max(left, 0) - 8;
+      let text = "";
+      if (room >= labelWidth) text = item.name;
+      else if (room >= 24) {
+        const chars = Math.floor((item.name.length * room) / labelWidth) - 1;
+        text = chars >= 2 ? `${item.name.slice(0, chars)}…` : "";
+      }
+      label.setAttribute("x", String(Math.max(left, 0) + 4));
+      label.textContent = text;
+    };
+    shapes.push({ top: y, bottom: y + ROW, drawn: 0, draw });
   });
   const arrows = flows.map((flow) => {
     const el = svg("path", { class: `flow ${flow.cat}`, "marker-end": `url(#arrow-${flow.cat})` }, flowLayer);
@@ -242,6 +267,16 @@ export function timelinePage(): void {
     el.setAttribute("data-cat", flow.cat);
     el.setAttribute("data-from", rows[flow.from]!.name);
     el.setAttribute("data-to", rows[flow.to]!.name);
+    const down = flow.to > flow.from;
+    const y0 = rowY[flow.from]! + (flow.from === flow.to ? ROW / 2 : down ? ROW - 4 : 4);
+    const y1 = rowY[flow.to]! + (flow.from === flow.to ? ROW / 2 : down ? 4 : ROW - 4);
+    const draw = (): void => {
+      const x0 = clampX(x(flow.ts));
+      const x1 = clampX(x(flow.endTs));
+      const bend = (y1 - y0) / 2;
+      el.setAttribute("d", `M${x0},${y0} C${x0},${y0 + bend} ${x1},${y1 - bend} ${x1},${y1}`);
+    };
+    shapes.push({ top: Math.min(y0, y1), bottom: Math.max(y0, y1), drawn: 0, draw });
     return { flow, el };
   });
   arrows.forEach(({ el }, i) => el.setAttribute("data-f", String(i)));
@@ -290,35 +325,26 @@ export function timelinePage(): void {
     axis.replaceChildren(...ticks);
     grid.replaceChildren(...lines);
 
-    for (const { item, rect, label, labelWidth } of bars) {
-      const left = clampX(x(item.ts));
-      const right = clampX(x(item.ts + item.dur));
-      rect.setAttribute("x", String(left));
-      // A step of a few microseconds stays visible as a thin line.
-      rect.setAttribute("width", String(Math.max(right - left, item.kind === "step" ? 2 : 1)));
-      if (label === undefined) continue;
-      // The label, inside the visible part of the bar, cut to fit.
-      const room = Math.min(right, width) - Math.max(left, 0) - 8;
-      let text = "";
-      if (room >= labelWidth) text = item.name;
-      else if (room >= 24) {
-        const chars = Math.floor((item.name.length * room) / labelWidth) - 1;
-        text = chars >= 2 ? `${item.name.slice(0, chars)}…` : "";
-      }
-      label.setAttribute("x", String(Math.max(left, 0) + 4));
-      label.textContent = text;
-    }
-    for (const { item, el } of marks) el.setAttribute("transform", `translate(${x(item.ts)},${rowY[item.row]! + 5})`);
-    for (const { flow, el } of arrows) {
-      const down = flow.to > flow.from;
-      const x0 = clampX(x(flow.ts));
-      const x1 = clampX(x(flow.endTs));
-      const y0 = rowY[flow.from]! + (flow.from === flow.to ? ROW / 2 : down ? ROW - 4 : 4);
-      const y1 = rowY[flow.to]! + (flow.from === flow.to ? ROW / 2 : down ? 4 : ROW - 4);
-      const bend = (y1 - y0) / 2;
-      el.setAttribute("d", `M${x0},${y0} C${x0},${y0 + bend} ${x1},${y1 - bend} ${x1},${y1}`);
+    generation++;
+    drawVisible();
+  };
+
+  // Of the bars, marks and arrows, only those in or near the rows scrolled
+  // into view are drawn at once; the others when they scroll in.
+  const scroller = byId("scroll");
+  let generation = 0;
+  const drawVisible = (): void => {
+    const top = scroller.scrollTop - 400;
+    const bottom = scroller.scrollTop + scroller.clientHeight + 400;
+    for (const shape of shapes) {
+      if (shape.drawn === generation || shape.bottom < top || shape.top > bottom) continue;
+      shape.drawn = generation;
+      shape.draw();
     }
   };
+  scroller.addEventListener("scroll", () => {
+    window.requestAnimationFrame(drawVisible);
+  });
 
   let pending = false;
   const redraw = (): void => {

@@ -316,6 +316,16 @@ describe("the timeline page in Chromium", () => {
       assert.ok(axis.y < 100, "the axis stays at the top");
       const lastBox = await box(last);
       assert.ok(lastBox.y > axis.y && lastBox.y < 600, "the last row scrolled into view");
+      // Its bars are drawn once it is in view, at the current zoom.
+      await page.click("#zoom-in");
+      await drawn(page);
+      const wait = await box(page.locator('[data-kind="wait"][data-task="Task-301"]').first());
+      assert.ok(
+        wait.width > 10 && Math.abs(wait.y - lastBox.y) < 24,
+        `the last row's wait is drawn: ${JSON.stringify(wait)}`,
+      );
+      await page.click("#zoom-reset");
+      await drawn(page);
       await screenshot(page, "many");
     });
   });
