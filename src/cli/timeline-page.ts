@@ -297,7 +297,9 @@ export function timelinePage(): void {
     return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw) ?? 10 * power;
   };
   const tickLabel = (t: number, step: number): string => {
-    const [scale, unit] = step >= 1e5 ? [1e6, "s"] : step >= 100 ? [1e3, "ms"] : [1, "µs"];
+    // Seconds from a step of 0.1 s, or of 1 ms a second into the run; else milliseconds or microseconds.
+    const seconds = step >= 1e5 || (step >= 1e3 && view.end >= 1e6);
+    const [scale, unit] = seconds ? [1e6, "s"] : step >= 100 ? [1e3, "ms"] : [1, "µs"];
     const decimals = Math.max(0, -Math.floor(Math.log10(step / scale) + 1e-9));
     return t === 0 ? "0" : `${(t / scale).toFixed(decimals)} ${unit}`;
   };
