@@ -37,6 +37,7 @@ const flags = {
   "cpu-burst.bench.js": ["--expose-gc"],
   "fanout.bench.js": ["--expose-gc"],
   "sync.bench.js": ["--expose-gc"],
+  "trace.bench.js": ["--expose-gc"],
 };
 
 // ---- docs/benchmarks.md ------------------------------------------------------
@@ -75,6 +76,7 @@ const titles = {
   "cpu-burst-large": "A burst of 8 calls of fib(35) on a cold and a warm pool vs the main thread",
   "cpu-burst-blocking": "As many 200 ms blocking calls (Atomics.wait) as the pool has workers, cold and warm",
   fanout: "Bounded fan-out: 100,000 items, at most 100 at once, each awaiting one loop turn",
+  trace: "gather() of 20,000 tasks that each await sleep(0), with run(main, { trace }) and without",
   taskgroup: "A TaskGroup of 100,000 tasks that each await sleep(0), against gather() of the same",
   lock: "Lock: 100,000 acquire/release pairs in one task, no contention",
   "lock-contended": "Lock: 100 tasks take it 1,000 times each, holding it over one loop turn",

@@ -232,6 +232,11 @@ export class Future<T = unknown> implements Promise<T> {
     return this.#state === FAILED;
   }
 
+  /** @internal The result, or the exception, as it is: reading it marks no exception retrieved. */
+  _outcome(): unknown {
+    return this.#result;
+  }
+
   /**
    * Completes it with a result; awaiting code resumes on the next loop turn.
    *
@@ -490,6 +495,15 @@ export class Future<T = unknown> implements Promise<T> {
     return "Future";
   }
 
+  /**
+   * @internal The Futures it stands for, which a task awaiting it awaits
+   * too: gather()'s children, shield()'s inner Future, wait()'s Futures.
+   * The task tree (debug/graph.ts) and the trace (debug/trace.ts) follow them.
+   */
+  _awaitedParts(): Iterable<Future<unknown>> | undefined {
+    return undefined;
+  }
+
   /** @internal The rarely set fields, made on first use. */
   _extra(): _FutureExtra {
     return (this.#extra ??= this._newExtra());
@@ -670,4 +684,30 @@ export function _setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
 /** True if `value` is a Future (or a Task) of asyncio-ts. */
 export function isFuture(value: unknown): value is Future<unknown> {
   return value instanceof Future;
+}
+
+/**
+ * @internal A Future that says what it stands for, for the task tree and
+ * the trace: "Lock.acquire()", or "wait()" with the Futures it waits for.
+ * The waits of the primitives, queues and combinators make these.
+ */
+export class _LabelledFuture<T> extends Future<T> {
+  readonly #what: string;
+  readonly #parts: (() => Iterable<Future<unknown>>) | undefined;
+
+  constructor(loop: EventLoop, what: string, parts?: () => Iterable<Future<unknown>>) {
+    super({ loop });
+    this.#what = what;
+    this.#parts = parts;
+  }
+
+  /** @internal */
+  override _describe(): string {
+    return this.#what;
+  }
+
+  /** @internal */
+  override _awaitedParts(): Iterable<Future<unknown>> | undefined {
+    return this.#parts?.();
+  }
 }

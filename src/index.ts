@@ -73,6 +73,18 @@ export { timeout, timeoutAt, Timeout, type TimeoutBody, type TimeoutOptions, typ
 // taskgroups.py
 export { taskGroup, TaskGroup, type TaskGroupBody, type TaskGroupOptions } from "./tasks/taskgroup.js";
 
+// graph.py (CPython 3.14)
+export {
+  captureCallGraph,
+  formatCallGraph,
+  printCallGraph,
+  type FutureCallGraph,
+  type FrameCallGraphEntry,
+  type CallGraphOptions,
+  type FormatCallGraphOptions,
+  type PrintCallGraphOptions,
+} from "./debug/graph.js";
+
 // contextlib.py
 export { aclosing, type AsyncClosable } from "./aclosing.js";
 

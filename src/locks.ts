@@ -21,7 +21,7 @@
 
 import { inspect } from "node:util";
 import { CancelledError, RuntimeError, rangeError, show, typeError } from "./errors.js";
-import { Future } from "./futures.js";
+import { type Future, _LabelledFuture } from "./futures.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { _loopFor } from "./mixins.js";
 import { Coroutine } from "./tasks/coroutine.js";
@@ -138,7 +138,7 @@ export class Lock {
   /** @internal */
   async _acquireWait(): Promise<true> {
     const waiters = (this._waiters ??= []);
-    const fut = new Future<boolean>({ loop: this._getLoop() });
+    const fut = new _LabelledFuture<boolean>(this._getLoop(), "Lock.acquire()");
     waiters.push(fut);
     try {
       try {
@@ -283,7 +283,7 @@ export class Event {
 
   /** @internal */
   async _waitSlow(): Promise<true> {
-    const fut = new Future<boolean>({ loop: this._getLoop() });
+    const fut = new _LabelledFuture<boolean>(this._getLoop(), "Event.wait()");
     this._waiters.push(fut);
     try {
       await fut;
@@ -388,7 +388,7 @@ export class Condition {
         "cannot wait on un-acquired lock: acquire the Condition first, as in cond.with(async () => { await cond.wait(); })",
       );
     }
-    const fut = new Future<boolean>({ loop: this._getLoop() });
+    const fut = new _LabelledFuture<boolean>(this._getLoop(), "Condition.wait()");
     this.release();
     try {
       try {
@@ -594,7 +594,7 @@ export class Semaphore {
   /** @internal */
   async _acquireWait(): Promise<true> {
     const waiters = (this._waiters ??= []);
-    const fut = new Future<boolean>({ loop: this._getLoop() });
+    const fut = new _LabelledFuture<boolean>(this._getLoop(), `${this.constructor.name}.acquire()`);
     waiters.push(fut);
     try {
       try {

@@ -17,7 +17,7 @@
 
 import { inspect } from "node:util";
 import { rangeError, reprValue, show, typeError } from "./errors.js";
-import type { Future } from "./futures.js";
+import { type Future, _LabelledFuture } from "./futures.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { _loopFor } from "./mixins.js";
 import { Coroutine } from "./tasks/coroutine.js";
@@ -317,7 +317,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** @internal put()'s body. */
   async _putCoro(item: T): Promise<void> {
-    if (this.full()) await this.#waitWhile(this.full, this._putters, shutDownForPut);
+    if (this.full()) await this.#waitWhile(this.full, this._putters, shutDownForPut, "put");
     this.putNowait(item);
   }
 
@@ -330,10 +330,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     blocked: () => boolean,
     waiters: _Deque<Future<void>>,
     shutDown: () => QueueShutDown,
+    what: "get" | "put",
   ): Promise<void> {
     while (blocked.call(this)) {
       if (this.#isShutdown) throw shutDown();
-      const waiter = this._getLoop().createFuture<void>();
+      const waiter = new _LabelledFuture<void>(this._getLoop(), `${this.constructor.name}.${what}()`);
       waiters.push(waiter);
       try {
         await waiter;
@@ -380,7 +381,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** @internal get()'s body. */
   async _getCoro(): Promise<T> {
-    if (this.empty()) await this.#waitWhile(this.empty, this._getters, shutDownForGet);
+    if (this.empty()) await this.#waitWhile(this.empty, this._getters, shutDownForGet, "get");
     return this.getNowait();
   }
 
@@ -432,7 +433,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   /** @internal join()'s body: CPython's `await self._finished.wait()`. */
   async _joinCoro(): Promise<void> {
     if (this._unfinishedTasks <= 0 || this.#finished) return;
-    const waiter = this._getLoop().createFuture<void>();
+    const waiter = new _LabelledFuture<void>(this._getLoop(), `${this.constructor.name}.join()`);
     this.#joinWaiters.push(waiter);
     try {
       await waiter;

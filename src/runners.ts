@@ -10,6 +10,8 @@
  * @module
  */
 
+import { accessSync, constants, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { CancelledError, KeyboardInterrupt, RuntimeError, show, typeError, withCode } from "./errors.js";
 import { EventLoop } from "./loop/event-loop.js";
 import { _claimThread, _getRunningLoop, _releaseThread } from "./loop/running-loop.js";
@@ -22,6 +24,7 @@ import { gather } from "./tasks/gather.js";
 import { _reportUnretrieved } from "./unretrieved.js";
 import { _inPoolWorker } from "./threads/protocol.js";
 import { _installThreadSupport } from "./threads/to-thread.js";
+import { _TraceRecorder } from "./debug/trace.js";
 
 /** Seconds run() waits for the thread pool's jobs at the end (CPython's constants.THREAD_JOIN_TIMEOUT). */
 const THREAD_JOIN_TIMEOUT = 300;
@@ -42,6 +45,17 @@ export interface RunOptions {
    * first loop turn regardless, as the loop is not running yet.
    */
   taskFactory?: TaskFactory;
+  /**
+   * Records a trace of the run: when it ends, a Chrome Trace Event Format
+   * file (JSON) is written to this path (relative to the current directory),
+   * with a track per task (created, each step it ran, what it waited on,
+   * cancel requests and by whom, how it ended) and one per worker thread
+   * (the jobs it ran). Open it in Perfetto (ui.perfetto.dev) or
+   * chrome://tracing. `false`: no trace, whatever the environment says.
+   * Default: the path in the environment variable ASYNCIO_TS_TRACE, if set.
+   * Without a trace, tasks pay nothing for it.
+   */
+  trace?: string | false;
 }
 
 /** What `run()` runs: an async function (called with no arguments) or a Coroutine. */
@@ -63,15 +77,26 @@ export class Runner {
   readonly #debug: boolean | undefined;
   readonly #loopFactory: (() => EventLoop) | undefined;
   readonly #taskFactory: TaskFactory | undefined;
+  readonly #trace: string | false | undefined;
+  #recorder: _TraceRecorder | undefined;
   #running = false;
 
+  /**
+   * @throws {TypeError} for a `trace` option that is neither a path nor false.
+   */
   constructor(options: RunOptions = {}) {
     this.#debug = options.debug;
     this.#loopFactory = options.loopFactory;
     this.#taskFactory = options.taskFactory;
+    this.#trace = checkTraceOption(options.trace);
   }
 
-  /** The runner's loop, created on first use. */
+  /**
+   * The runner's loop, created on first use.
+   *
+   * @throws {RuntimeError} when the trace file (the `trace` option or
+   *   ASYNCIO_TS_TRACE) cannot be written (code `ERR_ASYNCIO_TRACE_PATH`).
+   */
   getLoop(): EventLoop {
     this.#lazyInit();
     return this.#loop!;
@@ -116,8 +141,10 @@ export class Runner {
 
   /**
    * Finishes the loop: cancels the tasks still pending and waits for them,
-   * closes open async generators, shuts the default executor down, closes
-   * the loop. Safe to call twice.
+   * closes open async generators, shuts the default executor down, writes
+   * the trace file if one was asked for, closes the loop. Safe to call twice.
+   * A trace file that cannot be written is reported to the loop's exception
+   * handler; close() still resolves.
    */
   async close(): Promise<void> {
     if (this.#state !== "initialized") return;
@@ -127,6 +154,7 @@ export class Runner {
       await loop.runUntilComplete(task(loop, () => loop.shutdownAsyncgens()));
       await loop.runUntilComplete(task(loop, () => loop.shutdownDefaultExecutor({ timeout: THREAD_JOIN_TIMEOUT })));
     } finally {
+      this.#writeTrace(loop);
       _reportUnretrieved(loop);
       loop.close();
       _releaseThread(loop);
@@ -140,9 +168,30 @@ export class Runner {
     await this.close();
   }
 
+  // The trace recorder stops, and its file is written; a failure goes to
+  // the exception handler, as the run's outcome must not be lost to it.
+  #writeTrace(loop: EventLoop): void {
+    const recorder = this.#recorder;
+    if (recorder === undefined) return;
+    this.#recorder = undefined;
+    loop._setTracer(undefined);
+    try {
+      recorder.write();
+    } catch (exception) {
+      recorder.stop();
+      loop.callExceptionHandler({
+        message:
+          `could not write the trace file ${recorder.path} (${String((exception as Error)?.message ?? exception)}); ` +
+          "the run itself is not affected: give the trace option (or ASYNCIO_TS_TRACE) a path in a folder that exists and that this process may write to",
+        exception,
+      });
+    }
+  }
+
   #lazyInit(): void {
     if (this.#state === "closed") throw new RuntimeError("Runner is closed: create a new Runner");
     if (this.#state === "initialized") return;
+    const tracePath = this.#tracePath();
     _installThreadSupport(); // Named here, so a bundler keeps the thread pool reachable.
     const loop = this.#loopFactory ? this.#loopFactory() : new EventLoop();
     if (!(loop instanceof EventLoop)) {
@@ -150,13 +199,57 @@ export class Runner {
     }
     if (this.#debug !== undefined) loop.setDebug(this.#debug);
     if (this.#taskFactory !== undefined) loop.setTaskFactory(this.#taskFactory);
+    if (tracePath !== undefined) {
+      const recorder = new _TraceRecorder(tracePath);
+      recorder.start();
+      loop._setTracer(recorder);
+      this.#recorder = recorder;
+    }
     this.#loop = loop;
     this.#state = "initialized";
   }
+
+  // The trace file's absolute path, checked: the option's, else ASYNCIO_TS_TRACE's.
+  #tracePath(): string | undefined {
+    if (this.#trace === false) return undefined;
+    const path = this.#trace ?? (process.env["ASYNCIO_TS_TRACE"] || undefined);
+    if (path === undefined) return undefined;
+    return checkTracePath(path, this.#trace === undefined ? "ASYNCIO_TS_TRACE" : "the trace option");
+  }
 }
 
+function checkTraceOption(trace: unknown): string | false | undefined {
+  if (trace === undefined || trace === false || (typeof trace === "string" && trace !== "")) return trace;
+  throw typeError(
+    `the trace option must be the path of the file to write the trace to, or false, got ${show(trace)}: ` +
+      `run(main, { trace: "trace.json" })`,
+  );
+}
+
+/** The absolute path (from the current directory), if a file can be written there. */
+function checkTracePath(path: string, from: string): string {
+  const full = resolve(path);
+  let problem: string | undefined;
+  try {
+    const stat = statSync(full, { throwIfNoEntry: false });
+    if (stat?.isDirectory() === true) problem = "it is a folder";
+    else accessSync(stat === undefined ? dirname(full) : full, constants.W_OK);
+  } catch (err) {
+    problem = String((err as Error).message ?? err);
+  }
+  if (problem === undefined) return full;
+  const err = new RuntimeError(
+    `the trace file ${show(path)} (from ${from}) cannot be written: ${problem}; ` +
+      "give a file path in a folder that exists and that this process may write to",
+  );
+  throw withCode(err, "ERR_ASYNCIO_TRACE_PATH");
+}
+
+// A task of run()'s own, at the end: not recorded in a trace.
 function task<T>(loop: EventLoop, fn: () => Promise<T>): Task<T> {
-  return new Task(fn, { loop });
+  const tracer = loop._getTracer();
+  const make = (): Task<T> => new Task(fn, { loop });
+  return tracer instanceof _TraceRecorder ? tracer.untraced(make) : make();
 }
 
 // Port of CPython 3.13 Lib/asyncio/runners.py `_cancel_all_tasks`.

@@ -27,6 +27,7 @@ import { type StepLoop, _handlesEnd, _handlesStart } from "../core/step.js";
 import type { Task, TaskFactory } from "../tasks/task.js";
 import { _callerSite } from "../debug/origin.js";
 import { _SlowStepMonitor } from "./slow-callback.js";
+import { type _LoopMonitor, _MonitorPair } from "./monitor.js";
 
 /** What went wrong, passed to the loop's exception handler (as in asyncio). */
 export interface ExceptionContext {
@@ -137,7 +138,13 @@ export class EventLoop implements StepLoop {
   /** @internal Async generators first iterated while this loop ran. */ readonly _asyncgens = new Set<
     WeakRef<AsyncGenerator>
   >();
-  /** @internal */ _slow: _SlowStepMonitor | undefined;
+  /**
+   * @internal Debug mode's monitor, a trace recorder, or both (monitor.ts):
+   * undefined with neither, so the loop and its tasks read this one field.
+   */
+  _monitor: _LoopMonitor | undefined;
+  #slowMonitor: _SlowStepMonitor | undefined;
+  #tracer: _LoopMonitor | undefined;
   /** Seconds a callback or task step may block the loop before debug mode logs it. */
   slowCallbackDuration = 0.1;
   readonly #id = ++loopSeq;
@@ -273,7 +280,7 @@ export class EventLoop implements StepLoop {
   // order (a task that finishes in a step is done before the next handle).
   #runBatch(): void {
     const batch = this.#batch!;
-    const slow = this._slow;
+    const slow = this._monitor;
     _handlesStart();
     this.#inBatch = true;
     try {
@@ -435,7 +442,7 @@ export class EventLoop implements StepLoop {
     this.#stepping = undefined;
     this.#timers.clear();
     this._asyncgens.clear();
-    this._slow?.close();
+    this._monitor?.close();
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = undefined;
     if (executor !== undefined) void executor.shutdown({ wait: false });
@@ -596,11 +603,29 @@ export class EventLoop implements StepLoop {
   /** Switches debug mode: creation sites recorded, slow callbacks and task steps logged. */
   setDebug(enabled: boolean): void {
     this.#debug = Boolean(enabled);
-    if (this.#debug) this._slow ??= new _SlowStepMonitor(this);
+    if (this.#debug) this.#slowMonitor ??= new _SlowStepMonitor(this);
     else {
-      this._slow?.close();
-      this._slow = undefined;
+      this.#slowMonitor?.close();
+      this.#slowMonitor = undefined;
     }
+    this.#setMonitor();
+  }
+
+  /** @internal Starts (or, with undefined, stops) telling a trace recorder what the tasks do. */
+  _setTracer(tracer: _LoopMonitor | undefined): void {
+    this.#tracer = tracer;
+    this.#setMonitor();
+  }
+
+  /** @internal The trace recorder, if one is set. */
+  _getTracer(): _LoopMonitor | undefined {
+    return this.#tracer;
+  }
+
+  #setMonitor(): void {
+    const slow = this.#slowMonitor;
+    const tracer = this.#tracer;
+    this._monitor = slow === undefined ? tracer : tracer === undefined ? slow : new _MonitorPair(slow, tracer);
   }
 
   // ---- futures and tasks --------------------------------------------------

@@ -15,15 +15,17 @@
 
 import type { EventLoop } from "./event-loop.js";
 import type { _Runnable } from "./handles.js";
+import type { MonitoredTask, _LoopMonitor } from "./monitor.js";
+import { _callerSite } from "../debug/origin.js";
 
 /** What the monitor needs of a task: its repr, and where it was created. */
-interface TimedTask {
-  toString(): string;
-  readonly _source?: string | undefined;
-}
+type TimedTask = MonitoredTask;
 
-/** @internal */
-export class _SlowStepMonitor {
+/**
+ * @internal Debug mode's monitor (monitor.ts): records where each task was
+ * created, and logs slow callbacks and task steps.
+ */
+export class _SlowStepMonitor implements _LoopMonitor {
   readonly #loop: EventLoop;
   #task: TimedTask | undefined;
   #start = 0;
@@ -46,6 +48,11 @@ export class _SlowStepMonitor {
     }
   }
 
+  /** A new task: where it was created, for the warning (and the loop's exception handler). */
+  taskCreated(task: TimedTask): void {
+    (task as { _source?: string })._source = _callerSite();
+  }
+
   /** A task starts running (its first step, or resumed after an await). */
   stepStarted(task: TimedTask): void {
     this.#end();
@@ -53,10 +60,17 @@ export class _SlowStepMonitor {
     this.#start = this.#loop._now();
   }
 
-  /** The task awaits again, or finished. */
-  stepEnded(task: TimedTask): void {
+  /** The task awaits again. */
+  taskSuspended(task: TimedTask): void {
     if (this.#task === task) this.#end();
   }
+
+  /** The task finished. */
+  taskDone(task: TimedTask): void {
+    if (this.#task === task) this.#end();
+  }
+
+  cancelRequested(): void {}
 
   /** The loop callback finished; the steps it resumed run next, then this sweep. */
   turnEnded(): void {

@@ -11,7 +11,7 @@
  */
 
 import { TimeoutError, checkSeconds, seconds, show, typeError } from "../errors.js";
-import { Future } from "../futures.js";
+import { Future, _LabelledFuture } from "../futures.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import type { TimerHandle } from "../loop/handles.js";
 import type { EventLoop } from "../loop/event-loop.js";
@@ -62,9 +62,10 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
   #gettersHead = 0;
   // CPython's `_todo` as a count of the Futures whose completion is still to
   // come (each is distinct), and, with a timeout, every Future, to unhook
-  // the pending ones from when it fires.
+  // the pending ones from when it fires (and for the task tree, which
+  // shows what a waiting task waits for).
   #todo: number;
-  readonly #futures: ReadonlyMap<unknown, Future<T>> | undefined;
+  readonly #futures: ReadonlyMap<unknown, Future<T>>;
   readonly #loop: EventLoop;
   #remaining: number;
   #timer: TimerHandle | undefined;
@@ -79,8 +80,8 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
     this.#timeout = timeout ?? Infinity;
     const onCompletion = _internalCallback(this.#onCompletion);
     for (const fut of futures.values()) fut.addDoneCallback(onCompletion);
+    this.#futures = futures;
     if (size > 0 && timeout !== null) {
-      this.#futures = futures;
       this.#timer = loop._timer(loop.time() + timeout, () => this.#onTimeout(), undefined);
     }
   }
@@ -95,7 +96,7 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
   #onTimeout(): void {
     // A done Future keeps its callback, already scheduled: #onCompletion
     // then finds no completion to come, as CPython's finds `_todo` empty.
-    for (const fut of this.#futures!.values()) fut.removeDoneCallback(this.#onCompletion);
+    for (const fut of this.#futures.values()) fut.removeDoneCallback(this.#onCompletion);
     for (; this.#todo > 0; this.#todo--) this.#put(undefined); // A marker: waiting for it throws TimeoutError.
   }
 
@@ -111,6 +112,16 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
       return;
     }
     this.#done.push(fut);
+  }
+
+  // A Future that waits for the next result; in the task tree, the waiting
+  // task waits for the Futures still running.
+  #getter<R>(): Future<R> {
+    return new _LabelledFuture<R>(this.#loop, "asCompleted()", () => this.#running());
+  }
+
+  *#running(): Iterable<Future<unknown>> {
+    for (const fut of this.#futures.values()) if (!fut.done()) yield fut;
   }
 
   // The next completed Future, undefined for a timeout marker, or NONE.
@@ -130,7 +141,7 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
       copyOutcome(undefined, timedOut, this.#timeout);
       return timedOut;
     }
-    const getter = new Future<T>({ loop: this.#loop });
+    const getter = this.#getter<T>();
     this.#getters.push(getter);
     this.#boxed.push(false);
     return getter;
@@ -142,7 +153,7 @@ export class AsCompleted<T> implements Iterable<Coroutine<T>>, AsyncIterable<Don
   #nextDone(): Promise<IteratorResult<DoneFuture<T>>> {
     const taken = this.#take();
     if (taken === NONE) {
-      const getter = new Future<{ fut: Future<T> | undefined }>({ loop: this.#loop });
+      const getter = this.#getter<{ fut: Future<T> | undefined }>();
       this.#getters.push(getter);
       this.#boxed.push(true);
       return getter.then(({ fut }) => this.#doneResult(fut));

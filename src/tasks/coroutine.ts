@@ -66,7 +66,10 @@ export class Coroutine<T = unknown> implements Promise<T> {
       );
     }
     this._markRan();
-    return this.#fn(...this.#args);
+    // Called as a plain function, as the coroutine function was written: a
+    // stack trace names it "c1", not "Coroutine.c1".
+    const fn = this.#fn;
+    return fn(...this.#args);
   }
 
   /** @internal Marks it as never to run (a Task cancelled before it started). */

@@ -56,6 +56,15 @@ export class GatheringFuture<T> extends Future<T> {
     super({ loop });
     this.#children = children;
   }
+  /** @internal */
+  override _describe(): string {
+    return "gather()";
+  }
+
+  /** @internal */
+  override _awaitedParts(): Iterable<Future<unknown>> {
+    return this.#children;
+  }
 
   /** @internal */
   static _new(children: Future<unknown>[], loop: EventLoop): GatheringFuture<unknown[]> {

@@ -47,6 +47,16 @@ export class _LimitedFuture<T> extends Future<T> {
     return super.cancel(msg);
   }
 
+  /** @internal */
+  override _describe(): string {
+    return this._task?._describe() ?? "a call waiting for room under its limit";
+  }
+
+  /** @internal */
+  override _awaitedParts(): Iterable<Future<unknown>> | undefined {
+    return this._task === undefined ? undefined : [this._task];
+  }
+
   /** @internal Takes its Task's outcome. */
   _follow(task: Task<unknown>): void {
     if (this.done()) {

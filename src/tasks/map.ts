@@ -14,7 +14,7 @@
 
 import { CancelledError, show, typeError } from "../errors.js";
 import { _abortable } from "../timeouts.js";
-import type { Future } from "../futures.js";
+import { type Future, _LabelledFuture } from "../futures.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
 import { type Task, _newTask } from "./task.js";
@@ -166,7 +166,7 @@ async function runMap<T, R>(
 
   // Waits until woken; a cancel of the awaiting task stops the map.
   const waitForACall = async (): Promise<void> => {
-    wake = loop.createFuture<void>();
+    wake = new _LabelledFuture<void>(loop, "map()", () => running);
     try {
       await wake;
     } catch (err) {

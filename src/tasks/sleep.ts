@@ -86,6 +86,10 @@ class SleepFuture<T> extends Future<T> {
   _run(): void {
     if (!this.done()) this._setResultNow(this._result as T); // Done already if its signal aborted.
   }
+  /** @internal */
+  override _describe(): string {
+    return this._timer === undefined ? "sleep(0)" : "sleep()";
+  }
   /** For debug mode: the ready queue holds a callback here, not a task's step. */
   get _step(): boolean {
     return false;

@@ -34,7 +34,6 @@ import {
   _taskStorage,
 } from "../core/step.js";
 import { Coroutine } from "./coroutine.js";
-import { _callerSite } from "../debug/origin.js";
 import { isThenable } from "../util.js";
 
 /**
@@ -112,15 +111,18 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     const signal = checkSignal(options.signal, "createTask()");
     this.#body = body;
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
-    if (loop.getDebug()) this._source = _callerSite();
+    // Debug mode's monitor records where the task was made (_source).
+    const monitor = loop._monitor;
     if (options.eagerStart === true && loop.isRunning()) {
       // As CPython 3.12+: an eager task is registered before its first step,
       // so allTasks() inside the step finds it.
       loop._addTask(this as Task<unknown>);
+      monitor?.taskCreated(this as Task<unknown>, true);
       this._eagerStart();
       if (signal !== undefined) this._cancelOn(signal);
       return;
     }
+    monitor?.taskCreated(this as Task<unknown>, false);
     this.#context = new AsyncResource("asyncio-ts.Task");
     // The task is its own start handle: the loop's ready queue calls _run().
     loop._schedule(this);
@@ -174,6 +176,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return super.cancel(msg); // false; marks a failure handled, as CPython
+    this._loopMonitor()?.cancelRequested(this as Task<unknown>, msg);
     const x = this._taskExtra();
     x.cancelsRequested++;
     x.signalMessage = msg; // For `signal`, if read later.
@@ -226,7 +229,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
 
   /** @internal The task awaits `future`. */
   _suspend(future: Future<unknown>): void {
-    this._loopSlow()?.stepEnded(this as Task<unknown>);
+    this._loopMonitor()?.taskSuspended(this as Task<unknown>, future);
     if (this.#waiter === undefined) this.#waiter = future;
     else if (this.#waiter !== future) (this._taskExtra().moreWaiters ??= new Set()).add(future);
     const x = this._taskExtraIfMade();
@@ -239,8 +242,8 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   _resume(future: Future<unknown>): void {
     if (this.#waiter === future) this.#waiter = undefined;
     else this._taskExtraIfMade()?.moreWaiters?.delete(future);
-    const slow = this._loopSlow();
-    if (slow !== undefined) queueMicrotask(() => slow.stepStarted(this as Task<unknown>));
+    const monitor = this._loopMonitor();
+    if (monitor !== undefined) queueMicrotask(() => monitor.stepStarted(this as Task<unknown>));
   }
 
   /** @internal The asyncio-ts awaitables its code awaits now (none while it runs, is ready, or awaits something foreign). */
@@ -254,6 +257,11 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
   /** @internal */
   override _describe(): string {
     return this.getName();
+  }
+
+  /** @internal Whether its first step ran (a lazy task waits for it in the ready queue until then). */
+  _started(): boolean {
+    return this.#context === undefined;
   }
 
   /** @internal Takes the pending cancel, if any: the waking task gets a CancelledError instead. */
@@ -301,7 +309,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
       this._finishCancelled(this._makeCancelledError());
       return;
     }
-    loop._slow?.stepStarted(this as Task<unknown>);
+    loop._monitor?.stepStarted(this as Task<unknown>);
     _stepStarting(this);
     // One context switch per task: the body and its reactions run in the
     // creator's contexts plus the task, so the reactions (shared functions,
@@ -344,6 +352,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     } else {
       super.setResult(value);
     }
+    this._loopMonitor()?.taskDone(this as Task<unknown>);
     _stepEnded(this);
   }
 
@@ -355,6 +364,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
       this._finishCancelled(err);
     } else {
       super.setException(err);
+      this._loopMonitor()?.taskDone(this as Task<unknown>);
     }
     _stepEnded(this);
   }
@@ -366,20 +376,20 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     this._settled();
     this._cancelledExc = err;
     super.cancel();
+    this._loopMonitor()?.taskDone(this as Task<unknown>);
   }
 
   /** @internal */
   _settled(): void {
-    this._loopSlow()?.stepEnded(this as Task<unknown>);
     this.#waiter = undefined;
     const x = this._taskExtraIfMade();
     if (x !== undefined) x.moreWaiters = undefined;
     this.getLoop()._removeTask(this as Task<unknown>);
   }
 
-  /** @internal */
-  _loopSlow(): EventLoop["_slow"] {
-    return this.getLoop()._slow;
+  /** @internal Debug mode's monitor, a trace recorder, or both (loop/monitor.ts). */
+  _loopMonitor(): EventLoop["_monitor"] {
+    return this.getLoop()._monitor;
   }
 
   /** Not supported: a Task completes when its code returns or throws. */

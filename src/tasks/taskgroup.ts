@@ -17,7 +17,7 @@
 
 import { CancelledError, ExceptionGroup, KeyboardInterrupt, RuntimeError, show, typeError } from "../errors.js";
 import { _abortable } from "../timeouts.js";
-import type { Future } from "../futures.js";
+import { type Future, _LabelledFuture } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
@@ -33,6 +33,16 @@ export interface TaskGroupOptions {
 
 /** The body of a task group: a function given the group, whose value taskGroup() returns. */
 export type TaskGroupBody<T> = (tg: TaskGroup) => T | PromiseLike<T>;
+
+// The groups of each loop between entry and exit, for the task tree
+// (debug/graph.ts): CPython records each task's parent in the task instead
+// (`future_add_to_awaited_by`); keeping the groups costs nothing per task.
+const liveGroups = new WeakMap<EventLoop, Set<TaskGroup>>();
+
+/** @internal The entered TaskGroups of `loop`. */
+export function _liveTaskGroups(loop: EventLoop): Iterable<TaskGroup> {
+  return liveGroups.get(loop) ?? [];
+}
 
 /**
  * A group of tasks that finish together; see {@link taskGroup}. Its tasks
@@ -108,15 +118,28 @@ export class TaskGroup {
 
   async #run<T>(body: TaskGroupBody<T>): Promise<T> {
     this.#enter();
-    let result: T;
+    // Entered: its tasks count as awaited by the parent task (the task tree).
+    let live = liveGroups.get(this.#loop!);
+    if (live === undefined) liveGroups.set(this.#loop!, (live = new Set()));
+    live.add(this);
     try {
-      result = await body(this);
-    } catch (err) {
-      await this.#exit(true, err);
-      throw err;
+      let result: T;
+      try {
+        result = await body(this);
+      } catch (err) {
+        await this.#exit(true, err);
+        throw err;
+      }
+      await this.#exit(false, undefined);
+      return result;
+    } finally {
+      live.delete(this);
     }
-    await this.#exit(false, undefined);
-    return result;
+  }
+
+  /** @internal The parent task and the tasks not done yet, for the task tree. */
+  _members(): [parent: Task<unknown>, tasks: Iterable<Task<unknown>>] {
+    return [this.#parentTask!, this.#tasks];
   }
 
   #enter(): void {
@@ -149,7 +172,7 @@ export class TaskGroup {
     // A loop: the wait can be cancelled several times, when the parent task
     // is cancelled repeatedly (or once, while the group is already aborting).
     while (this.#tasks.size > 0) {
-      this.#onCompletedFut ??= this.#loop!.createFuture<boolean>();
+      this.#onCompletedFut ??= new _LabelledFuture<boolean>(this.#loop!, "taskGroup()", () => this.#tasks);
       try {
         await this.#onCompletedFut;
       } catch (err) {

@@ -15,7 +15,7 @@
  */
 
 import { CancelledError, TimeoutError, checkSeconds, checkSignal } from "../errors.js";
-import { Future } from "../futures.js";
+import { type Future, _LabelledFuture } from "../futures.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import type { EventLoop } from "../loop/event-loop.js";
@@ -83,7 +83,7 @@ function releaseWaiter(waiter: Future<void>): void {
 
 /** @internal Cancels `fut` and waits until it is done; a cancel of the waiting task stops only the wait. */
 export async function cancelAndWait(fut: Future<unknown>, loop: EventLoop): Promise<void> {
-  const waiter = new Future<void>({ loop });
+  const waiter = new _LabelledFuture<void>(loop, "waitFor()", () => [fut]);
   const cb = _internalCallback((): void => releaseWaiter(waiter));
   fut.addDoneCallback(cb);
   try {

@@ -10,7 +10,7 @@
  */
 
 import { checkSeconds, rangeError, show, typeError } from "../errors.js";
-import { Future } from "../futures.js";
+import { Future, _LabelledFuture } from "../futures.js";
 import { _internalCallback } from "../loop/internal-callback.js";
 import { getRunningLoop } from "../loop/running-loop.js";
 import { Coroutine } from "./coroutine.js";
@@ -70,7 +70,7 @@ export function wait<F extends Future<unknown>>(
   if (timeout !== null) checkSeconds(timeout, "wait() timeout");
   const wait = async (): Promise<[Set<F>, Set<F>]> => {
     const loop = getRunningLoop();
-    const waiter = new Future<void>({ loop });
+    const waiter = new _LabelledFuture<void>(loop, "wait()", () => set);
     const release = (): void => {
       if (!waiter.done()) waiter.setResult(undefined);
     };

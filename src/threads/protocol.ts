@@ -23,7 +23,7 @@ export type FunctionRef =
 
 /**
  * Pool → worker: jobs to run in order, `jobs` holding four items a job
- * (JOB_STRIDE): id, function number, 1 if the function gets a JobSignal,
+ * (JOB_STRIDE): id, function number, flags (JOB_SIGNAL, JOB_TIMED),
  * arguments. `fns` defines the function numbers this worker has not seen.
  */
 export interface JobsMessage {
@@ -32,6 +32,10 @@ export interface JobsMessage {
   readonly fns: [number, FunctionRef][] | undefined;
 }
 export const JOB_STRIDE = 4;
+/** Job flag: the function gets a JobSignal as its first argument. */
+export const JOB_SIGNAL = 1;
+/** Job flag: the worker reports when the job started and ended (ResultsMessage `times`), for a trace. */
+export const JOB_TIMED = 2;
 
 /** Pool → worker: the caller cancelled job `id` (a job of cancellable()). */
 export interface AbortMessage {
@@ -43,13 +47,19 @@ export type PoolMessage = JobsMessage | AbortMessage;
 
 /**
  * Worker → pool: outcomes, three items each (RESULT_STRIDE): id, 1 for a
- * value or 0 for a thrown WireThrown, the value or error.
+ * value or 0 for a thrown WireThrown, the value or error. For jobs sent
+ * with JOB_TIMED, `times` holds four items each (TIME_STRIDE): id, when the
+ * job started and when it ended (microseconds on process.hrtime's clock,
+ * which every thread of the process shares), 1 if it returned or 0 if it
+ * threw; they come with the results of those jobs, or before them.
  */
 export interface ResultsMessage {
   readonly t: "results";
   readonly results: unknown[];
+  readonly times?: number[] | undefined;
 }
 export const RESULT_STRIDE = 3;
+export const TIME_STRIDE = 4;
 
 /** Worker → pool: output the job's code wrote, sent at once and in order with results. */
 export interface OutputMessage {

@@ -35,6 +35,13 @@ class ExecutorFuture<T> extends Future<T> implements JobOwner {
     if (this._job !== undefined) this._executor!._cancel(this._job);
     return true;
   }
+  /** @internal */
+  override _describe(): string {
+    const job = this._job;
+    if (job === undefined) return "toThread job";
+    const worker = job.worker?.worker.threadId;
+    return `toThread job ${job.id} ${worker === undefined ? "(queued)" : `on worker ${worker}`}`;
+  }
   _jobResolved(value: unknown): void {
     if (!this.done()) this.setResult(value as T);
   }

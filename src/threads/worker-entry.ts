@@ -36,7 +36,9 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   type FunctionRef,
+  JOB_SIGNAL,
   JOB_STRIDE,
+  JOB_TIMED,
   type PoolMessage,
   RESULT_STRIDE,
   SLOT_ABORTED,
@@ -53,6 +55,8 @@ import {
 /** What the program is given besides worker_threads: constants, and how to load TypeScript. */
 interface WorkerSetup {
   readonly JOB_STRIDE: number;
+  readonly JOB_SIGNAL: number;
+  readonly JOB_TIMED: number;
   readonly RESULT_STRIDE: number;
   readonly SLOT_ABORTED: number;
   readonly SLOT_RUNNING: number;
@@ -95,6 +99,8 @@ function workerMain(
   // How many jobs this worker has received: the number of the last one.
   let received = 0;
   let results: unknown[] = [];
+  // TIME_STRIDE items a timed job (protocol.ts ResultsMessage).
+  let times: number[] = [];
   let draining = false;
   // Jobs of cancellable() the caller cancelled (by id), and their AbortControllers.
   const abortedIds = new Set<number>();
@@ -106,10 +112,14 @@ function workerMain(
     if (results.length === 0) return;
     const out = results;
     results = [];
+    const outTimes = times.length > 0 ? times : undefined;
+    if (outTimes !== undefined) times = [];
     try {
-      port.postMessage({ t: "results", results: out });
+      port.postMessage({ t: "results", results: out, times: outTimes });
     } catch {
-      // A result that cannot be cloned: send each alone, replacing the bad ones.
+      // A result that cannot be cloned: send each alone, replacing the bad
+      // ones; the times (plain numbers) go first.
+      if (outTimes !== undefined) port.postMessage({ t: "results", results: [], times: outTimes });
       for (let i = 0; i < out.length; i += c.RESULT_STRIDE) {
         try {
           port.postMessage({ t: "results", results: out.slice(i, i + c.RESULT_STRIDE) });
@@ -238,8 +248,14 @@ function workerMain(
     return err;
   };
 
-  const runJob = async (id: number, fnId: number, signal: boolean, args: unknown[]): Promise<void> => {
+  // Microseconds on process.hrtime's clock, which the caller's thread reads too.
+  const hrMicros = (): number => Number(process.hrtime.bigint() / 1000n);
+
+  const runJob = async (id: number, fnId: number, flags: number, args: unknown[]): Promise<void> => {
     const entry = fns.get(fnId);
+    const signal = (flags & c.JOB_SIGNAL) !== 0;
+    const start = (flags & c.JOB_TIMED) !== 0 ? hrMicros() : -1;
+    let ok = 0;
     Atomics.store(shared, c.SLOT_RUNNING, id);
     try {
       if (abortedIds.has(id)) throw abortError(); // Cancelled before it started.
@@ -250,9 +266,11 @@ function workerMain(
         value = await (value as PromiseLike<unknown>);
       }
       results.push(id, 1, value);
+      ok = 1;
     } catch (err) {
       results.push(id, 0, toWire(explain(err, entry?.ref)));
     } finally {
+      if (start >= 0) times.push(id, start, hrMicros(), ok);
       Atomics.store(shared, c.SLOT_RUNNING, 0);
       Atomics.store(shared, c.SLOT_LAST_DONE, id);
       if (signal) {
@@ -297,7 +315,7 @@ function workerMain(
           flush();
           lastFn = queue[i + 2] as number;
         }
-        await runJob(queue[i + 1] as number, queue[i + 2] as number, queue[i + 3] === 1, queue[i + 4] as unknown[]);
+        await runJob(queue[i + 1] as number, queue[i + 2] as number, queue[i + 3] as number, queue[i + 4] as unknown[]);
       }
       if (queueHead >= queue.length) {
         queue.length = 0;
@@ -437,6 +455,8 @@ export function workerUrl(): URL {
   const tsx = findTsx();
   const setup: WorkerSetup = {
     JOB_STRIDE,
+    JOB_SIGNAL,
+    JOB_TIMED,
     RESULT_STRIDE,
     SLOT_ABORTED,
     SLOT_RUNNING,

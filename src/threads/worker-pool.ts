@@ -32,6 +32,8 @@ import { performance } from "node:perf_hooks";
 import { CancelledError, WorkerError, withCode } from "../errors.js";
 import {
   type FunctionRef,
+  JOB_SIGNAL,
+  JOB_TIMED,
   POOL_WORKER,
   RESULT_STRIDE,
   SHARED_SLOTS,
@@ -40,6 +42,7 @@ import {
   SLOT_LAST_DONE,
   SLOT_RUNNING,
   SLOT_STARTED,
+  TIME_STRIDE,
   type WorkerData,
   type WorkerMessage,
   fromWire,
@@ -79,6 +82,33 @@ export interface Job {
   seq: number;
   /** The caller gave up on it: if it comes back to the queue, it is dropped. */
   cancelled: boolean;
+  /** Its worker reports when it started and ended (a JobObserver was set when it was submitted). */
+  timed: boolean;
+}
+
+/**
+ * @internal Told of the jobs of every pool while set (a trace recorder):
+ * the pool knows nothing of loops and tasks, and the observer does not
+ * look into the pool.
+ */
+export interface JobObserver {
+  /** `job` was queued, in the submitter's code. */
+  jobSubmitted(job: Job): void;
+  /**
+   * `job` ran in the worker thread `threadId` from `start` to `end`
+   * (microseconds on process.hrtime's clock); `ok`: it returned rather than
+   * threw. Called when its result arrives, before its owner hears of it.
+   */
+  jobRan(job: Job, threadId: number, start: number, end: number, ok: boolean): void;
+}
+
+let observer: JobObserver | undefined;
+
+/** @internal Sets the JobObserver (undefined: none); returns the one set before. */
+export function _observeJobs(next: JobObserver | undefined): JobObserver | undefined {
+  const previous = observer;
+  observer = next;
+  return previous;
 }
 
 /** @internal */
@@ -172,7 +202,9 @@ export class WorkerPool {
       worker: undefined,
       seq: 0,
       cancelled: false,
+      timed: observer !== undefined,
     };
+    if (job.timed) observer!.jobSubmitted(job);
     this.#queue.push(job);
     this.#dispatch();
     return job;
@@ -487,7 +519,7 @@ export class WorkerPool {
       if (always || !w.knownFns.has(fnId)) {
         if (!fns.some(([id]) => id === fnId)) fns.push([fnId, job.spec.ref]);
       }
-      flat.push(job.id, fnId, job.spec.signal ? 1 : 0, job.args);
+      flat.push(job.id, fnId, (job.spec.signal ? JOB_SIGNAL : 0) | (job.timed ? JOB_TIMED : 0), job.args);
       if (job.transfer.length > 0) transfer.push(...job.transfer);
     }
     return { message: { t: "jobs", jobs: flat, fns: fns.length > 0 ? fns : undefined }, transfer };
@@ -587,6 +619,7 @@ export class WorkerPool {
       return;
     }
     w.stalled = false;
+    if (message.times !== undefined) this.#onTimes(w, message.times);
     const results = message.results;
     for (let k = 0; k < results.length; k += RESULT_STRIDE) {
       const id = results[k] as number;
@@ -601,6 +634,16 @@ export class WorkerPool {
         job!.owner._jobRejected(fromWire(results[k + 2] as Parameters<typeof fromWire>[0], this.#options.errorClasses));
     }
     if (w.pending.length === 0) this.#release(w);
+  }
+
+  // The start and end of timed jobs, for the observer.
+  #onTimes(w: PoolWorker, times: number[]): void {
+    const o = observer;
+    if (o === undefined) return;
+    for (let k = 0; k < times.length; k += TIME_STRIDE) {
+      const job = w.pending.find((j) => j.id === times[k]);
+      if (job !== undefined) o.jobRan(job, w.worker.threadId, times[k + 1]!, times[k + 2]!, times[k + 3] === 1);
+    }
   }
 
   #release(w: PoolWorker): void {

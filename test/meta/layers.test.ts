@@ -10,8 +10,10 @@
  * 3. Future and Task (futures.ts, unretrieved.ts, tasks/task.ts,
  *    tasks/coroutine.ts, tasks/current-task.ts);
  * 4. the combinators and primitives (the rest of tasks/, timeouts.ts,
- *    locks.ts, queues.ts, mixins.ts, aclosing.ts);
- * 5. toThread, which binds the pool to the loop (threads/to-thread.ts);
+ *    locks.ts, queues.ts, mixins.ts, aclosing.ts), and the task tree that
+ *    looks at them (debug/graph.ts);
+ * 5. toThread, which binds the pool to the loop (threads/to-thread.ts), and
+ *    the trace recorder (debug/trace.ts), which observes both;
  * 6. runners (runners.ts, signals.ts, index.ts);
  * 7. the `asyncio-ts` command (cli.ts, cli/).
  *
@@ -32,8 +34,8 @@ const LAYERS: [number, RegExp][] = [
   [1, /^threads\/(?!to-thread\.ts$)/],
   [2, /^loop\//],
   [3, /^(futures|unretrieved|tasks\/(task|coroutine|current-task))\.ts$/],
-  [4, /^(tasks\/.*|timeouts|locks|queues|mixins|aclosing)\.ts$/],
-  [5, /^threads\/to-thread\.ts$/],
+  [4, /^(tasks\/.*|timeouts|locks|queues|mixins|aclosing|debug\/graph)\.ts$/],
+  [5, /^(threads\/to-thread|debug\/trace)\.ts$/],
   [6, /^(runners|signals|index)\.ts$/],
   [7, /^(cli|cli\/.*)\.ts$/],
 ];
