@@ -1,8 +1,9 @@
 /**
  * Trace files written by hand, in the format `run(main, { trace })` writes
- * (Chrome's Trace Event Format, as the recorder emits it), for the timeline's
- * tests: the shapes of examples/gather.ts, examples/to-thread.ts, and a run
- * with hundreds of tasks.
+ * (Chrome's Trace Event Format, as src/debug/trace.ts emits it), for the
+ * timeline's tests where exact times or many tasks matter: the shapes of
+ * examples/gather.ts and examples/to-thread.ts at round times, and a run with
+ * hundreds of tasks, some cancelled, some failed.
  */
 
 type Event = Record<string, unknown>;
