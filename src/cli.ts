@@ -19,13 +19,18 @@ interface Command {
 const commands: Record<string, Command> = {
   ps: {
     usage: "ps [--format table|csv] PID",
-    help: "Display a table of all pending tasks in a process",
+    help: "display a table of all pending tasks in a process",
     main: async (args) => (await import("./cli/inspect.js")).ps(args),
   },
   pstree: {
     usage: "pstree PID",
-    help: "Display a tree of all pending tasks in a process",
+    help: "display a tree of all pending tasks in a process",
     main: async (args) => (await import("./cli/inspect.js")).pstree(args),
+  },
+  trace: {
+    usage: "trace <trace.json> [-o <out.html>]",
+    help: "render a trace file as an HTML timeline",
+    main: async (args) => (await import("./cli/trace.js")).main(args),
   },
 };
 

@@ -279,8 +279,8 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
       assert.match(stdout, /run\(main, \{ inspectable: true \}\)/);
     }
     const { stdout } = await cli(t, tmp, "--help");
-    assert.match(stdout, /^ {2}ps \[--format table\|csv\] PID +Display a table of all pending tasks in a process$/m);
-    assert.match(stdout, /^ {2}pstree PID +Display a tree of all pending tasks in a process$/m);
+    assert.match(stdout, /^ {2}ps \[--format table\|csv\] PID +display a table of all pending tasks in a process$/m);
+    assert.match(stdout, /^ {2}pstree PID +display a tree of all pending tasks in a process$/m);
   });
 
   it("ps --format csv writes a header and a row per task", async (t) => {
