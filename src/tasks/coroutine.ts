@@ -24,7 +24,7 @@ let registry: FinalizationRegistry<{ name: string; source: string }> | undefined
  */
 function neverAwaited(): FinalizationRegistry<{ name: string; source: string }> {
   return (registry ??= new FinalizationRegistry(({ name, source }) => {
-    process.emitWarning(`coroutine '${name}' was never awaited; it was created at ${source}`, {
+    process.emitWarning(`coroutine '${name}' was never awaited; it was created at ${source.replace(/^at /, "")}`, {
       type: "RuntimeWarning",
       code: "ASYNCIO_COROUTINE_NEVER_AWAITED",
     });

@@ -42,7 +42,10 @@ describe("debug mode: coroutine never awaited", () => {
       ),
     );
     assert.equal(warnings.length, 1, String(warnings));
-    assert.match(warnings[0]!, /^coroutine 'fetchUser' was never awaited; it was created at .*never-awaited\.test\./s);
+    assert.match(
+      warnings[0]!,
+      /^coroutine 'fetchUser' was never awaited; it was created at (?!at ).*never-awaited\.test\./s,
+    );
   });
 
   it("does not warn for Coroutines that ran, were made Tasks, or outside debug mode", async (t) => {
