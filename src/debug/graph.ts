@@ -124,12 +124,12 @@ export function formatCallGraph(future?: Future<unknown>, options: FormatCallGra
  * @example
  * ```ts
  * printCallGraph(stuckTask);
- * // * Task(name='worker-2', id=3)
+ * // * Task(name='worker-2', id=3, state=pending)
  * //   + Call stack:
  * //   |   awaits Lock.acquire()
  * //   |   async worker()
  * //   + Awaited by:
- * //     * Task(name='Task-1', id=1)
+ * //     * Task(name='Task-1', id=1, state=pending)
  * // ...
  * ```
  */
@@ -292,8 +292,12 @@ function render(graph: FutureCallGraph, lines: string[], level: number, limit: n
     lines.push("    ".repeat(level) + line);
   };
   const future = graph.future;
-  if (future instanceof Task) add(`* Task(name=${show(future.getName())}, id=${_taskId(future)})`);
-  else add(`* Future(${future._describe()})`);
+  // asyncio-ts's own: the state, which CPython's lines leave out.
+  if (future instanceof Task) {
+    add(`* Task(name=${show(future.getName())}, id=${_taskId(future)}, state=${stateOf(future)})`);
+  } else {
+    add(`* Future(${future._describe()}, state=${stateOf(future)})`);
+  }
   const stack = limit === undefined ? graph.callStack : graph.callStack.slice(0, limit);
   if (stack.length > 0) {
     add("  + Call stack:");
@@ -310,6 +314,14 @@ function render(graph: FutureCallGraph, lines: string[], level: number, limit: n
     add("  + Awaited by:");
     for (const parent of graph.awaitedBy) render(parent, lines, level + 1, limit);
   }
+}
+
+/** "pending", "running" (the current task), "cancelling", or how it ended: "finished", "cancelled", "failed". */
+function stateOf(future: Future<unknown>): string {
+  if (future.done()) return future.cancelled() ? "cancelled" : future._failed() ? "failed" : "finished";
+  if (!(future instanceof Task)) return "pending";
+  if (future === currentTask(future.getLoop())) return "running";
+  return future.cancelling() > 0 ? "cancelling" : "pending";
 }
 
 // Task ids for the dump and the printed graph: 1, 2, ... in the order they
@@ -376,7 +388,7 @@ export function _dumpTasks(loops: Iterable<EventLoop>): TaskDump {
       const info: TaskInfo = {
         id: _taskId(task),
         name: task.getName(),
-        state: task === currentTask(loop) ? "running" : task.cancelling() > 0 ? "cancelling" : "pending",
+        state: stateOf(task) as TaskInfo["state"],
         coro: `${bodyName(task)}()`,
         awaits: stack
           .filter((e) => e.kind === "awaits")

@@ -414,7 +414,7 @@ describe("what a waiting task awaits", () => {
     });
     assert.match(
       text,
-      /^\* Task\(name='offloads', id=\d+\)\n {2}\+ Call stack:\n {2}\| {3}awaits toThread job \d+ on worker \d+\n/,
+      /^\* Task\(name='offloads', id=\d+, state=pending\)\n {2}\+ Call stack:\n {2}\| {3}awaits toThread job \d+ on worker \d+\n/,
     );
   });
 });
@@ -481,12 +481,12 @@ describe("awaited by, through the combinators", () => {
     assert.equal(
       text.replace(/id=\d+/g, "id=ID"),
       [
-        "* Task(name='a', id=ID)",
+        "* Task(name='a', id=ID, state=pending)",
         "  + Call stack:",
         "  |   awaits shield()",
         "  |   async <anonymous>()",
         "  + Awaited by:",
-        "    * Task(name='b', id=ID)",
+        "    * Task(name='b', id=ID, state=pending)",
         "      + Call stack:",
         "      |   awaits a",
         "      |   async <anonymous>()",
@@ -524,6 +524,45 @@ describe("captureCallGraph and printCallGraph, as CPython's", () => {
       assert.throws(() => formatCallGraph(undefined, { limit: -1 }), /limit must be a whole number of at least 0/);
       assert.throws(() => printCallGraph(undefined, { file: {} as never }), /file must have a write\(text\) method/);
     });
+  });
+
+  it("names each task's state: running, pending, cancelling, and how a done one ended", async () => {
+    const states: string[] = [];
+    const stateIn = (text: string): string => /state=(\w+)/.exec(text)![1]!;
+    await run(async function main() {
+      states.push(stateIn(formatCallGraph()));
+      const sleeper = createTask(() => sleep(60), { name: "sleeper" });
+      const stubborn = createTask(
+        async () => {
+          try {
+            await sleep(60);
+          } catch {
+            await sleep(0); // Still running after its cancel: cancelling.
+            await sleep(0);
+          }
+        },
+        { name: "stubborn" },
+      );
+      const failing = createTask(
+        async () => {
+          throw new RangeError("boom");
+        },
+        { name: "failing" },
+      );
+      await sleep(0);
+      states.push(stateIn(formatCallGraph(sleeper)));
+      stubborn.cancel();
+      await sleep(0);
+      states.push(stateIn(formatCallGraph(stubborn)));
+      sleeper.cancel();
+      await gather(sleeper, stubborn, failing, { returnExceptions: true });
+      states.push(
+        stateIn(formatCallGraph(sleeper)),
+        stateIn(formatCallGraph(stubborn)),
+        stateIn(formatCallGraph(failing)),
+      );
+    });
+    assert.deepEqual(states, ["running", "pending", "cancelling", "cancelled", "finished", "failed"]);
   });
 
   it("shows the creation site in debug mode, and the limit cuts each call stack", async () => {
