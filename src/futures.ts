@@ -20,7 +20,7 @@ import { _isInternalCallback } from "./loop/internal-callback.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { _getRunningLoop } from "./loop/running-loop.js";
 import { type SteppingTask, _runningTask, _stepStarting, _suspend, _wake } from "./core/step.js";
-import { _callerSite } from "./debug/origin.js";
+import { _callerSite, _siteLine } from "./debug/origin.js";
 import { _trackUnretrieved, _untrackUnretrieved } from "./unretrieved.js";
 
 const PENDING = 0;
@@ -604,7 +604,7 @@ export class Future<T = unknown> implements Promise<T> {
       if (list.length > 2) list.splice(1, list.length - 2, `<${list.length - 2} more>`);
       info.push(`cb=[${list.join(", ")}]`);
     }
-    if (this._source) info.push(`created at ${this._source.split("\n")[0]!.replace(/^at /, "")}`);
+    if (this._source) info.push(`created at ${_siteLine(this._source)}`);
     return info;
   }
 
@@ -688,26 +688,35 @@ export function isFuture(value: unknown): value is Future<unknown> {
 
 /**
  * @internal A Future that says what it stands for, for the task tree and
- * the trace: "Lock.acquire()", or "wait()" with the Futures it waits for.
- * The waits of the primitives, queues and combinators make these.
+ * the trace: "Lock.acquire()" (a method of its owner), or "wait()" with the
+ * Futures it waits for. The waits of the primitives, queues and combinators
+ * make these; the label is put together only when asked for, and the parts
+ * are the collection the wait already keeps, so a wait allocates nothing
+ * more for them.
  */
 export class _LabelledFuture<T> extends Future<T> {
   readonly #what: string;
-  readonly #parts: (() => Iterable<Future<unknown>>) | undefined;
+  readonly #parts: Iterable<Future<unknown>> | undefined;
+  readonly #owner: object | undefined;
 
-  constructor(loop: EventLoop, what: string, parts?: () => Iterable<Future<unknown>>) {
+  /**
+   * `what`: the label ("wait()"), or with `owner`, the name of the owner's
+   * method ("acquire"), shown as "Lock.acquire()" after the owner's class.
+   */
+  constructor(loop: EventLoop, what: string, parts?: Iterable<Future<unknown>>, owner?: object) {
     super({ loop });
     this.#what = what;
     this.#parts = parts;
+    this.#owner = owner;
   }
 
   /** @internal */
   override _describe(): string {
-    return this.#what;
+    return this.#owner === undefined ? this.#what : `${this.#owner.constructor.name}.${this.#what}()`;
   }
 
   /** @internal */
   override _awaitedParts(): Iterable<Future<unknown>> | undefined {
-    return this.#parts?.();
+    return this.#parts;
   }
 }

@@ -138,7 +138,7 @@ export class Lock {
   /** @internal */
   async _acquireWait(): Promise<true> {
     const waiters = (this._waiters ??= []);
-    const fut = new _LabelledFuture<boolean>(this._getLoop(), "Lock.acquire()");
+    const fut = new _LabelledFuture<boolean>(this._getLoop(), "acquire", undefined, this);
     waiters.push(fut);
     try {
       try {
@@ -283,7 +283,7 @@ export class Event {
 
   /** @internal */
   async _waitSlow(): Promise<true> {
-    const fut = new _LabelledFuture<boolean>(this._getLoop(), "Event.wait()");
+    const fut = new _LabelledFuture<boolean>(this._getLoop(), "wait", undefined, this);
     this._waiters.push(fut);
     try {
       await fut;
@@ -388,7 +388,7 @@ export class Condition {
         "cannot wait on un-acquired lock: acquire the Condition first, as in cond.with(async () => { await cond.wait(); })",
       );
     }
-    const fut = new _LabelledFuture<boolean>(this._getLoop(), "Condition.wait()");
+    const fut = new _LabelledFuture<boolean>(this._getLoop(), "wait", undefined, this);
     this.release();
     try {
       try {
@@ -594,7 +594,7 @@ export class Semaphore {
   /** @internal */
   async _acquireWait(): Promise<true> {
     const waiters = (this._waiters ??= []);
-    const fut = new _LabelledFuture<boolean>(this._getLoop(), `${this.constructor.name}.acquire()`);
+    const fut = new _LabelledFuture<boolean>(this._getLoop(), "acquire", undefined, this);
     waiters.push(fut);
     try {
       try {

@@ -334,7 +334,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   ): Promise<void> {
     while (blocked.call(this)) {
       if (this.#isShutdown) throw shutDown();
-      const waiter = new _LabelledFuture<void>(this._getLoop(), `${this.constructor.name}.${what}()`);
+      const waiter = new _LabelledFuture<void>(this._getLoop(), what, undefined, this);
       waiters.push(waiter);
       try {
         await waiter;
@@ -433,7 +433,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   /** @internal join()'s body: CPython's `await self._finished.wait()`. */
   async _joinCoro(): Promise<void> {
     if (this._unfinishedTasks <= 0 || this.#finished) return;
-    const waiter = new _LabelledFuture<void>(this._getLoop(), `${this.constructor.name}.join()`);
+    const waiter = new _LabelledFuture<void>(this._getLoop(), "join", undefined, this);
     this.#joinWaiters.push(waiter);
     try {
       await waiter;

@@ -21,16 +21,14 @@
  */
 
 import { threadId } from "node:worker_threads";
-import { fileURLToPath } from "node:url";
-import { dirname, sep } from "node:path";
 import { RuntimeError, show, typeError } from "../errors.js";
 import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { _getRunningLoop } from "../loop/running-loop.js";
-import { Coroutine } from "../tasks/coroutine.js";
 import { currentTask } from "../tasks/current-task.js";
 import { Task } from "../tasks/task.js";
 import { _liveTaskGroups } from "../tasks/taskgroup.js";
+import { _isOwnFrame, _siteLine } from "./origin.js";
 
 /** One entry of a call stack in a {@link FutureCallGraph}. */
 export interface FrameCallGraphEntry {
@@ -221,7 +219,7 @@ class Graph {
         stack.push({ name: "a foreign promise", kind: "awaits", location: undefined });
       }
     }
-    stack.push({ name: bodyName(future), kind: "async", location: undefined });
+    stack.push({ name: future._bodyName(), kind: "async", location: undefined });
     return stack;
   }
 
@@ -240,27 +238,7 @@ class Graph {
   }
 }
 
-function bodyName(task: Task<unknown>): string {
-  const body = task.getCoro();
-  if (body instanceof Future) return body._describe();
-  return body instanceof Coroutine ? body.name : body.name || "<anonymous>";
-}
-
 const FRAME = /^\s*at (?:(async) )?(?:(.*?) \((.*)\)|(.*))$/;
-
-// A frame's file as a path: stack traces give a file: URL for an ES module,
-// or a path (with --enable-source-maps, the mapped source's).
-function framePath(location: string): string {
-  const file = location.replace(/(:\d+)+$/, "");
-  return file.startsWith("file://") ? fileURLToPath(file) : file;
-}
-
-// The directory of asyncio-ts's modules as stack traces show it (dist/, or
-// src/ when source maps are on): frames there are the library's own.
-const libraryDir = ((): string => {
-  const m = FRAME.exec(new Error().stack?.split("\n")[1] ?? "");
-  return dirname(dirname(framePath(m?.[3] ?? m?.[4] ?? fileURLToPath(import.meta.url)))) + sep;
-})();
 
 /** The running stack, innermost first, without asyncio-ts's frames and `skip` frames more. */
 function runningStack(skip: number): FrameCallGraphEntry[] {
@@ -274,9 +252,7 @@ function runningStack(skip: number): FrameCallGraphEntry[] {
     if (m === null) continue;
     const location = m[3] ?? m[4] ?? "";
     // The library's frames, Node's, and built-in functions (gen.next, Array.map).
-    if (location.startsWith("node:") || location === "<anonymous>" || framePath(location).startsWith(libraryDir)) {
-      continue;
-    }
+    if (location.startsWith("node:") || location === "<anonymous>" || _isOwnFrame(location)) continue;
     if (skip > 0) {
       skip--;
       continue;
@@ -309,7 +285,7 @@ function render(graph: FutureCallGraph, lines: string[], level: number, limit: n
     }
   }
   // In debug mode, where the task was created (asyncio-ts's own line).
-  if (future._source !== undefined) add(`  + Created at: ${future._source.split("\n")[0]!.trim().replace(/^at /, "")}`);
+  if (future._source !== undefined) add(`  + Created at: ${_siteLine(future._source)}`);
   if (graph.awaitedBy.length > 0) {
     add("  + Awaited by:");
     for (const parent of graph.awaitedBy) render(parent, lines, level + 1, limit);
@@ -389,7 +365,7 @@ export function _dumpTasks(loops: Iterable<EventLoop>): TaskDump {
         id: _taskId(task),
         name: task.getName(),
         state: stateOf(task) as TaskInfo["state"],
-        coro: `${bodyName(task)}()`,
+        coro: `${task._bodyName()}()`,
         awaits: stack
           .filter((e) => e.kind === "awaits")
           .map((e) => e.name)
@@ -397,7 +373,7 @@ export function _dumpTasks(loops: Iterable<EventLoop>): TaskDump {
         stack: stackText(task),
         awaitedBy: graph.awaitersOf(task).map((t) => ({ taskId: _taskId(t), stack: stackText(t) })),
       };
-      if (task._source !== undefined) info.createdAt = task._source.split("\n")[0]!.trim().replace(/^at /, "");
+      if (task._source !== undefined) info.createdAt = _siteLine(task._source);
       tasks.push(info);
     }
     dump.loops.push({ thread: threadId, tasks });

@@ -30,6 +30,16 @@ function folders(): string[] {
   return ownFolders;
 }
 
+/** @internal Whether a stack frame (its line, or its location) is asyncio-ts's own. */
+export function _isOwnFrame(frame: string): boolean {
+  return folders().some((dir) => frame.includes(dir));
+}
+
+/** @internal A creation site as one line, its first frame without "at ": how reprs and reports show it. */
+export function _siteLine(source: string): string {
+  return source.split("\n")[0]!.trim().replace(/^at /, "");
+}
+
 /** @internal The user's stack frames at the call site, most recent first (at most `limit`). */
 export function _callerSite(limit = 3): string {
   const holder: { stack?: string } = {};
@@ -41,9 +51,6 @@ export function _callerSite(limit = 3): string {
     .split("\n")
     .slice(1)
     .map((line) => line.trim())
-    .filter(
-      (line) =>
-        !folders().some((dir) => line.includes(dir)) && !line.includes("node:internal") && !line.includes("(node:"),
-    );
+    .filter((line) => !_isOwnFrame(line) && !line.includes("node:internal") && !line.includes("(node:"));
   return frames.slice(0, limit).join("\n");
 }

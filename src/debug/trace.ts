@@ -28,11 +28,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { _runningTask } from "../core/step.js";
 import { reprValue } from "../errors.js";
-import { Future } from "../futures.js";
+import { _siteLine } from "./origin.js";
+import { type Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import type { _Runnable } from "../loop/handles.js";
 import type { _LoopMonitor } from "../loop/monitor.js";
-import { Coroutine } from "../tasks/coroutine.js";
 import type { Task } from "../tasks/task.js";
 import { type Job, type JobObserver, _observeJobs } from "../threads/worker-pool.js";
 
@@ -447,7 +447,7 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
     record.task = undefined;
     this.#endPhase(record, now);
     record.name = task.getName();
-    record.coro = coroName(task.getCoro());
+    record.coro = `${task._bodyName()}()`;
     const args: Record<string, unknown> = { coro: record.coro };
     const end: Record<string, unknown> = {};
     let state: string;
@@ -462,7 +462,7 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
     }
     args["state"] = state;
     Object.assign(args, end);
-    if (task._source !== undefined) args["createdAt"] = task._source;
+    if (task._source !== undefined) args["createdAt"] = _siteLine(task._source);
     this.#complete(record.id, "task", record.name, record.created, now, args);
     if (state !== "pending") this.#instant(record.id, "task", state, now, end);
   }
@@ -515,12 +515,6 @@ function hrAtPerformanceZero(t0: number): number {
 
 function awaitedParts(future: Future<unknown>): Iterable<Future<unknown>> {
   return future._awaitedParts() ?? [];
-}
-
-function coroName(body: unknown): string {
-  if (body instanceof Future) return body._describe();
-  if (body instanceof Coroutine) return `${body.name}()`;
-  return `${(body as { name?: string }).name || "<anonymous>"}()`;
 }
 
 const MAX_REPR = 200;

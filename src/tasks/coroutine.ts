@@ -13,7 +13,7 @@
 
 import { RuntimeError, show, typeError } from "../errors.js";
 import { _getRunningLoop } from "../loop/running-loop.js";
-import { _callerSite } from "../debug/origin.js";
+import { _callerSite, _siteLine } from "../debug/origin.js";
 
 let registry: FinalizationRegistry<{ name: string; source: string }> | undefined;
 
@@ -24,7 +24,7 @@ let registry: FinalizationRegistry<{ name: string; source: string }> | undefined
  */
 function neverAwaited(): FinalizationRegistry<{ name: string; source: string }> {
   return (registry ??= new FinalizationRegistry(({ name, source }) => {
-    process.emitWarning(`coroutine '${name}' was never awaited; it was created at ${source.replace(/^at /, "")}`, {
+    process.emitWarning(`coroutine '${name}' was never awaited; it was created at ${_siteLine(source)}`, {
       type: "RuntimeWarning",
       code: "ASYNCIO_COROUTINE_NEVER_AWAITED",
     });

@@ -166,7 +166,7 @@ async function runMap<T, R>(
 
   // Waits until woken; a cancel of the awaiting task stops the map.
   const waitForACall = async (): Promise<void> => {
-    wake = new _LabelledFuture<void>(loop, "map()", () => running);
+    wake = new _LabelledFuture<void>(loop, "map()", running);
     try {
       await wake;
     } catch (err) {

@@ -24,7 +24,7 @@ import { type AwaitableLike, type ResultOf, _toFuture } from "./ensure-future.js
 export function shield<A extends AwaitableLike<unknown>>(aw: A): Future<ResultOf<A>> {
   const inner = _toFuture(aw, getRunningLoop(), "shield()") as Future<ResultOf<A>>;
   if (inner.done()) return inner;
-  const outer = new _LabelledFuture<ResultOf<A>>(inner.getLoop(), "shield()", () => [inner]);
+  const outer = new _LabelledFuture<ResultOf<A>>(inner.getLoop(), "shield()", [inner]);
   const onInnerDone = (inner: Future<ResultOf<A>>): void => {
     if (outer.cancelled()) {
       if (!inner.cancelled()) inner.exception(); // Mark it retrieved.

@@ -259,6 +259,16 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     return this.getName();
   }
 
+  /**
+   * @internal The name of what it runs, as the task tree and the trace show
+   * it: the function's name ("save"), or what a Future body stands for.
+   */
+  _bodyName(): string {
+    const body = this.#body;
+    if (body instanceof Future) return body._describe().replace(/\(\)$/, "");
+    return body.name || "<anonymous>";
+  }
+
   /** @internal Whether its first step ran (a lazy task waits for it in the ready queue until then). */
   _started(): boolean {
     return this.#context === undefined;

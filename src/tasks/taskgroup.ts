@@ -172,7 +172,7 @@ export class TaskGroup {
     // A loop: the wait can be cancelled several times, when the parent task
     // is cancelled repeatedly (or once, while the group is already aborting).
     while (this.#tasks.size > 0) {
-      this.#onCompletedFut ??= new _LabelledFuture<boolean>(this.#loop!, "taskGroup()", () => this.#tasks);
+      this.#onCompletedFut ??= new _LabelledFuture<boolean>(this.#loop!, "taskGroup()", this.#tasks);
       try {
         await this.#onCompletedFut;
       } catch (err) {

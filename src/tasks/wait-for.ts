@@ -83,7 +83,7 @@ function releaseWaiter(waiter: Future<void>): void {
 
 /** @internal Cancels `fut` and waits until it is done; a cancel of the waiting task stops only the wait. */
 export async function cancelAndWait(fut: Future<unknown>, loop: EventLoop): Promise<void> {
-  const waiter = new _LabelledFuture<void>(loop, "waitFor()", () => [fut]);
+  const waiter = new _LabelledFuture<void>(loop, "waitFor()", [fut]);
   const cb = _internalCallback((): void => releaseWaiter(waiter));
   fut.addDoneCallback(cb);
   try {

@@ -70,7 +70,7 @@ export function wait<F extends Future<unknown>>(
   if (timeout !== null) checkSeconds(timeout, "wait() timeout");
   const wait = async (): Promise<[Set<F>, Set<F>]> => {
     const loop = getRunningLoop();
-    const waiter = new _LabelledFuture<void>(loop, "wait()", () => set);
+    const waiter = new _LabelledFuture<void>(loop, "wait()", set);
     const release = (): void => {
       if (!waiter.done()) waiter.setResult(undefined);
     };
