@@ -82,7 +82,14 @@ declare const window: {
   requestAnimationFrame(callback: () => void): number;
 };
 
-/** Draws the timeline of the page's JSON and makes it interactive. Runs in the browser. */
+/**
+ * Draws the timeline of the page's JSON and makes it interactive. Runs in
+ * the browser: timeline.ts puts its source (`toString()`) into the page, so
+ * it must stay self-contained, using nothing outside its own body. tsc
+ * compiles it as written; a build that wraps functions in helpers (a
+ * bundler's keepNames, for one) would break the page, and the browser tests
+ * would say so.
+ */
 export function timelinePage(): void {
   const SVG = "http://www.w3.org/2000/svg";
   const ROW = 24; // A row's height.
