@@ -102,11 +102,15 @@ const loops = new Set<EventLoop>();
 let server: Server | undefined;
 let serverPath: string | undefined;
 
-/** @internal An inspectable loop starts running: the server starts with the first. */
+/**
+ * @internal An inspectable loop starts running: the server starts with the
+ * first, and each loop that comes later tries again while the server could
+ * not start (each failure warns once).
+ */
 export function _inspectLoop(loop: EventLoop): void {
   if (loops.has(loop)) return;
   loops.add(loop);
-  if (server === undefined && loops.size === 1) start();
+  if (server === undefined) start();
 }
 
 /** @internal A loop closed: the server stops with the last inspectable one. */

@@ -330,6 +330,19 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
     );
   });
 
+  it("a later inspectable loop starts the server that an earlier one could not", async (t) => {
+    const tmp = tempDir(t);
+    mkdirSync(socketDir(tmp), { mode: 0o755 });
+    chmodSync(socketDir(tmp), 0o755);
+    const child = start(t, [fixture, "retry"], { TMPDIR: tmp });
+    const { code, stdout, stderr } = await child.exited;
+    assert.equal(code, 0, stderr);
+    // The first Runner's loop is still open when the second runs.
+    assert.equal(stdout, "first: socket gone\nsecond: socket present\n");
+    assert.equal(stderr.match(/this process is not inspectable/g)?.length, 1, stderr);
+    assert.equal(existsSync(socketPath(tmp, child.pid)), false, "the socket is left behind");
+  });
+
   it("refuse a socket directory of another user", { skip: uid !== 0 && "needs root, to chown" }, async (t) => {
     const tmp = tempDir(t);
     mkdirSync(socketDir(tmp), { mode: 0o700 });
