@@ -26,7 +26,7 @@
  */
 
 import { connect } from "node:net";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, readdirSync, statSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -266,16 +266,19 @@ const HOW_TO_OPT_IN = "start it with run(main, { inspectable: true }) or ASYNCIO
 const DEFAULT_TIMEOUT = 5;
 
 /**
- * The directories where process `pid`'s sockets may be: under this process's
- * temporary directory and, where /proc tells, under the target's own (its
- * TMPDIR may differ), for the target's user.
+ * The directories where process `pid`'s sockets may be, and the user they
+ * must belong to: under this process's temporary directory and, where /proc
+ * tells, under the target's own (its TMPDIR may differ), for the target's
+ * user (this process's where /proc does not tell).
  */
-function socketDirectories(pid: number): string[] {
-  if (process.platform === "win32") return [_socketDirectory()];
+function socketDirectories(pid: number): { dirs: string[]; uid: number } {
+  if (process.platform === "win32") return { dirs: [_socketDirectory()], uid: 0 };
   let uid = process.getuid!();
   let tmp: string | undefined;
   try {
-    uid = statSync(`/proc/${pid}`).uid;
+    // The real uid, the one the process names its directory after (process.getuid()).
+    const real = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    uid = real === undefined ? statSync(`/proc/${pid}`).uid : Number(real);
     const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
     const env = (name: string): string | undefined =>
       environ.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1) || undefined;
@@ -289,15 +292,52 @@ function socketDirectories(pid: number): string[] {
     const theirs = _socketDirectory(tmp, uid);
     if (!dirs.includes(theirs)) dirs.push(theirs);
   }
-  return dirs;
+  return { dirs, uid };
 }
 
-/** The sockets of process `pid`, main thread first. */
+/**
+ * What makes `path` untrustworthy as process `pid`'s socket directory (when
+ * `directory`) or socket, owned by `uid`: anything but a directory (a
+ * symbolic link included) or a socket, another owner, or, for the
+ * directory, any permission for other users, who could then put a socket of
+ * their own in it. Undefined when it is as it should be.
+ */
+function untrusted(stat: Stats, uid: number, directory: boolean): string | undefined {
+  if (stat.isSymbolicLink()) return "it is a symbolic link";
+  if (directory && !stat.isDirectory()) return "it is not a directory";
+  if (!directory && !stat.isSocket()) return "it is not a socket";
+  if (stat.uid !== uid) return `it is owned by uid ${stat.uid}, not ${uid}`;
+  const mode = stat.mode & 0o777;
+  if (directory && (mode & 0o077) !== 0) return `other users can open it (mode ${mode.toString(8).padStart(4, "0")})`;
+  return undefined;
+}
+
+function refusal(path: string, pid: number, uid: number, why: string, directory: boolean): InspectError {
+  const only = directory
+    ? `from a directory of uid ${uid} that only that user can open`
+    : `over a socket of uid ${uid}`;
+  return new InspectError(`refusing ${path}: ${why}; the tasks of process ${pid} are read only ${only}`);
+}
+
+/**
+ * The sockets of process `pid`, main thread first: from the first of its
+ * directories that holds any, and that is trustworthy, as is each socket.
+ * An untrustworthy directory is refused, with why, unless a later one holds
+ * the sockets.
+ */
 function findSockets(pid: number): { path: string; thread: number }[] {
-  const dirs = socketDirectories(pid);
+  const { dirs, uid } = socketDirectories(pid);
+  let refused: InspectError | undefined;
   for (const dir of dirs) {
     let names: string[];
     try {
+      if (process.platform !== "win32") {
+        const why = untrusted(lstatSync(dir), uid, true);
+        if (why !== undefined) {
+          refused ??= refusal(dir, pid, uid, why, true);
+          continue;
+        }
+      }
       names = readdirSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -316,8 +356,22 @@ function findSockets(pid: number): { path: string; thread: number }[] {
       }))
       .filter((s): s is { path: string; thread: number } => s.thread !== undefined)
       .sort((a, b) => a.thread - b.thread);
-    if (found.length > 0) return found;
+    if (found.length === 0) continue;
+    if (process.platform !== "win32") {
+      for (const { path } of found) {
+        let why: string | undefined;
+        try {
+          why = untrusted(lstatSync(path), uid, false);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+          why = undefined; // Removed since: reported as such when asked.
+        }
+        if (why !== undefined) throw refusal(path, pid, uid, why, false);
+      }
+    }
+    return found;
   }
+  if (refused !== undefined) throw refused;
   const path = process.platform === "win32" ? dirs[0]! + _socketName(pid, 0) : join(dirs[0]!, _socketName(pid, 0));
   throw new InspectError(`process ${pid} is not inspectable (no socket at ${path}): ${HOW_TO_OPT_IN}`);
 }
