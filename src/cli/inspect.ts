@@ -20,6 +20,9 @@
  *   CPython shows its tasks' addresses; `tid` is the worker_threads threadId.
  * - The await graph keeps each task's awaited tasks in the order found, where
  *   tools.py keeps them in a set.
+ * - Control characters in task names and labels (ESC, newlines, any of C0
+ *   and C1) are printed escaped (`\x1b`, `\n`), in the table, the CSV and
+ *   the tree: they can carry text from outside the process.
  * - `ps --format csv` (as in CPython 3.15), and `--timeout`.
  *
  * @module
@@ -55,6 +58,21 @@ type Await = [parent: number, stack: string[], child: number];
 
 function hex(n: number): string {
   return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
+}
+
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * `text` with its control characters (C0, DEL and C1: ESC, newlines, ...)
+ * escaped as `\n`, `\r`, `\t` or `\xNN`, so that a task name or label,
+ * which can carry text from outside the process, cannot move the cursor,
+ * clear the terminal or add lines to the output.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 function tasksOf(dump: TaskDump): [LoopDump, TaskInfo][] {
@@ -179,7 +197,7 @@ export function buildAsyncTree(dump: TaskDump, { taskEmoji = "(T)", corEmoji = "
   if (cycles.length > 0) throw new CycleFoundError(cycles, id2name);
   const { labels, children } = buildTree(id2name, awaits, taskStacks);
 
-  const pretty = (node: Node): string => `${isTask(node) ? taskEmoji : corEmoji} ${labels.get(node)}`;
+  const pretty = (node: Node): string => `${isTask(node) ? taskEmoji : corEmoji} ${printable(labels.get(node)!)}`;
   const render = (node: Node, prefix: string, last: boolean, buf: string[]): string[] => {
     buf.push(`${prefix}${last ? "└── " : "├── "}${pretty(node)}`);
     const newPrefix = prefix + (last ? "    " : "│   ");
@@ -222,14 +240,14 @@ const HEADER = ["tid", "task id", "task name", "coroutine stack", "awaiter chain
 export function formatTaskTable(table: TaskRow[]): string[] {
   const widths = [10, 20, 20, 50, 50, 15, 15];
   const line = (row: readonly (string | number)[]): string =>
-    row.map((cell, i) => String(cell).padEnd(widths[i]!)).join(" ");
+    row.map((cell, i) => printable(String(cell)).padEnd(widths[i]!)).join(" ");
   return [line(HEADER), "-".repeat(180), ...table.map(line)];
 }
 
 /** The table as CSV, quoted where needed, lines ended by CRLF, as Python's csv module writes it. */
 export function formatTaskCsv(table: TaskRow[]): string {
   const cell = (value: string | number): string => {
-    const text = String(value);
+    const text = printable(String(value));
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
   return [HEADER, ...table].map((row) => `${row.map(cell).join(",")}\r\n`).join("");
@@ -239,7 +257,7 @@ export function formatTaskCsv(table: TaskRow[]): string {
 export function formatCycles(error: CycleFoundError): string[] {
   const lines = ["ERROR: await-graph contains cycles - cannot print a tree!", ""];
   for (const cycle of error.cycles)
-    lines.push(`cycle: ${cycle.map((id) => error.id2name.get(id) ?? hex(id)).join(" → ")}`);
+    lines.push(`cycle: ${cycle.map((id) => printable(error.id2name.get(id) ?? hex(id))).join(" → ")}`);
   return lines;
 }
 
