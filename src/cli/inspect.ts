@@ -283,6 +283,9 @@ const HOW_TO_OPT_IN = "start it with run(main, { inspectable: true }) or ASYNCIO
 /** Seconds to wait for the answer by default. */
 const DEFAULT_TIMEOUT = 5;
 
+/** The longest `--timeout`, in seconds: an hour, well under what setTimeout() accepts (2**31 - 1 ms). */
+const MAX_TIMEOUT = 3600;
+
 /**
  * The directories where process `pid`'s sockets may be, and the user they
  * must belong to: under this process's temporary directory and, where /proc
@@ -566,7 +569,8 @@ function help(command: "ps" | "pstree"): string {
   );
   if (command === "ps") lines.push("  --format table|csv   output format (default: table)");
   lines.push(
-    `  --timeout SECONDS    how long to wait for the process to answer (default: ${DEFAULT_TIMEOUT})`,
+    `  --timeout SECONDS    how long to wait for the process to answer (default: ${DEFAULT_TIMEOUT}, ` +
+      `at most ${MAX_TIMEOUT})`,
     "  -h, --help           show this help",
   );
   return lines.join("\n");
@@ -598,6 +602,9 @@ function parseArgs(command: "ps" | "pstree", args: string[]): Parsed | number {
         timeout = Number(value);
         if (value.trim() === "" || !Number.isFinite(timeout) || timeout <= 0) {
           throw usage(`invalid --timeout ${JSON.stringify(value)}: expected a positive number of seconds`);
+        }
+        if (timeout > MAX_TIMEOUT) {
+          throw usage(`invalid --timeout ${JSON.stringify(value)}: expected at most ${MAX_TIMEOUT} seconds`);
         }
       }
     } else if (arg.startsWith("-") && !/^-\d/.test(arg)) {

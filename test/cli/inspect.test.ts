@@ -295,6 +295,8 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
       [["pstree", "--format", "csv", "1"], 'unknown option "--format"'],
       [["ps", "--timeout", "0", "1"], 'invalid --timeout "0": expected a positive number of seconds'],
       [["ps", "--timeout"], "--timeout needs a value"],
+      [["ps", "--timeout", "3600.5", "1"], 'invalid --timeout "3600.5": expected at most 3600 seconds'],
+      [["pstree", "--timeout=1e7", "1"], 'invalid --timeout "1e7": expected at most 3600 seconds'],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await cli(t, tmp, ...args);
@@ -316,7 +318,8 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
   it("ps --format csv writes a header and a row per task", async (t) => {
     const tmp = tempDir(t);
     const child = await hang(t, tmp);
-    const { code, stdout, stderr } = await cli(t, tmp, "ps", "--format=csv", String(child.pid));
+    // The longest timeout waits as any other.
+    const { code, stdout, stderr } = await cli(t, tmp, "ps", "--format=csv", "--timeout", "3600", String(child.pid));
     assert.equal(code, 0, stderr);
     const rows = stdout.split("\r\n");
     assert.equal(rows[0], "tid,task id,task name,coroutine stack,awaiter chain,awaiter name,awaiter id");
