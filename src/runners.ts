@@ -41,7 +41,9 @@ export interface RunOptions {
   /**
    * Inspectable from outside: while the loop is open, `npx asyncio-ts ps PID`
    * and `npx asyncio-ts pstree PID` show its tasks, read over a Unix socket
-   * that only the process's user can open (on Windows, a named pipe).
+   * that only the process's user (and root) can open. On Windows it is a
+   * named pipe with the default security of Node's named pipes, not
+   * restricted to the process's user.
    * Default: on when the environment variable ASYNCIO_TS_INSPECT is
    * non-empty.
    */

@@ -20,13 +20,16 @@
  *   CPython shows its tasks' addresses; `tid` is the worker_threads threadId.
  * - The await graph keeps each task's awaited tasks in the order found, where
  *   tools.py keeps them in a set.
+ * - Control characters in task names and labels (ESC, newlines, any of C0
+ *   and C1) are printed escaped (`\x1b`, `\n`), in the table, the CSV and
+ *   the tree: they can carry text from outside the process.
  * - `ps --format csv` (as in CPython 3.15), and `--timeout`.
  *
  * @module
  */
 
 import { connect } from "node:net";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, readdirSync, statSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -55,6 +58,21 @@ type Await = [parent: number, stack: string[], child: number];
 
 function hex(n: number): string {
   return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
+}
+
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * `text` with its control characters (C0, DEL and C1: ESC, newlines, ...)
+ * escaped as `\n`, `\r`, `\t` or `\xNN`, so that a task name or label,
+ * which can carry text from outside the process, cannot move the cursor,
+ * clear the terminal or add lines to the output.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 function tasksOf(dump: TaskDump): [LoopDump, TaskInfo][] {
@@ -179,7 +197,7 @@ export function buildAsyncTree(dump: TaskDump, { taskEmoji = "(T)", corEmoji = "
   if (cycles.length > 0) throw new CycleFoundError(cycles, id2name);
   const { labels, children } = buildTree(id2name, awaits, taskStacks);
 
-  const pretty = (node: Node): string => `${isTask(node) ? taskEmoji : corEmoji} ${labels.get(node)}`;
+  const pretty = (node: Node): string => `${isTask(node) ? taskEmoji : corEmoji} ${printable(labels.get(node)!)}`;
   const render = (node: Node, prefix: string, last: boolean, buf: string[]): string[] => {
     buf.push(`${prefix}${last ? "└── " : "├── "}${pretty(node)}`);
     const newPrefix = prefix + (last ? "    " : "│   ");
@@ -222,14 +240,14 @@ const HEADER = ["tid", "task id", "task name", "coroutine stack", "awaiter chain
 export function formatTaskTable(table: TaskRow[]): string[] {
   const widths = [10, 20, 20, 50, 50, 15, 15];
   const line = (row: readonly (string | number)[]): string =>
-    row.map((cell, i) => String(cell).padEnd(widths[i]!)).join(" ");
+    row.map((cell, i) => printable(String(cell)).padEnd(widths[i]!)).join(" ");
   return [line(HEADER), "-".repeat(180), ...table.map(line)];
 }
 
 /** The table as CSV, quoted where needed, lines ended by CRLF, as Python's csv module writes it. */
 export function formatTaskCsv(table: TaskRow[]): string {
   const cell = (value: string | number): string => {
-    const text = String(value);
+    const text = printable(String(value));
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
   return [HEADER, ...table].map((row) => `${row.map(cell).join(",")}\r\n`).join("");
@@ -239,7 +257,7 @@ export function formatTaskCsv(table: TaskRow[]): string {
 export function formatCycles(error: CycleFoundError): string[] {
   const lines = ["ERROR: await-graph contains cycles - cannot print a tree!", ""];
   for (const cycle of error.cycles)
-    lines.push(`cycle: ${cycle.map((id) => error.id2name.get(id) ?? hex(id)).join(" → ")}`);
+    lines.push(`cycle: ${cycle.map((id) => printable(error.id2name.get(id) ?? hex(id))).join(" → ")}`);
   return lines;
 }
 
@@ -265,17 +283,23 @@ const HOW_TO_OPT_IN = "start it with run(main, { inspectable: true }) or ASYNCIO
 /** Seconds to wait for the answer by default. */
 const DEFAULT_TIMEOUT = 5;
 
+/** The longest `--timeout`, in seconds: an hour, well under what setTimeout() accepts (2**31 - 1 ms). */
+const MAX_TIMEOUT = 3600;
+
 /**
- * The directories where process `pid`'s sockets may be: under this process's
- * temporary directory and, where /proc tells, under the target's own (its
- * TMPDIR may differ), for the target's user.
+ * The directories where process `pid`'s sockets may be, and the user they
+ * must belong to: under this process's temporary directory and, where /proc
+ * tells, under the target's own (its TMPDIR may differ), for the target's
+ * user (this process's where /proc does not tell).
  */
-function socketDirectories(pid: number): string[] {
-  if (process.platform === "win32") return [_socketDirectory()];
+function socketDirectories(pid: number): { dirs: string[]; uid: number } {
+  if (process.platform === "win32") return { dirs: [_socketDirectory()], uid: 0 };
   let uid = process.getuid!();
   let tmp: string | undefined;
   try {
-    uid = statSync(`/proc/${pid}`).uid;
+    // The real uid, the one the process names its directory after (process.getuid()).
+    const real = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    uid = real === undefined ? statSync(`/proc/${pid}`).uid : Number(real);
     const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
     const env = (name: string): string | undefined =>
       environ.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1) || undefined;
@@ -289,15 +313,52 @@ function socketDirectories(pid: number): string[] {
     const theirs = _socketDirectory(tmp, uid);
     if (!dirs.includes(theirs)) dirs.push(theirs);
   }
-  return dirs;
+  return { dirs, uid };
 }
 
-/** The sockets of process `pid`, main thread first. */
+/**
+ * What makes `path` untrustworthy as process `pid`'s socket directory (when
+ * `directory`) or socket, owned by `uid`: anything but a directory (a
+ * symbolic link included) or a socket, another owner, or, for the
+ * directory, any permission for other users, who could then put a socket of
+ * their own in it. Undefined when it is as it should be.
+ */
+function untrusted(stat: Stats, uid: number, directory: boolean): string | undefined {
+  if (stat.isSymbolicLink()) return "it is a symbolic link";
+  if (directory && !stat.isDirectory()) return "it is not a directory";
+  if (!directory && !stat.isSocket()) return "it is not a socket";
+  if (stat.uid !== uid) return `it is owned by uid ${stat.uid}, not ${uid}`;
+  const mode = stat.mode & 0o777;
+  if (directory && (mode & 0o077) !== 0) return `other users can open it (mode ${mode.toString(8).padStart(4, "0")})`;
+  return undefined;
+}
+
+function refusal(path: string, pid: number, uid: number, why: string, directory: boolean): InspectError {
+  const only = directory
+    ? `from a directory of uid ${uid} that only that user can open`
+    : `over a socket of uid ${uid}`;
+  return new InspectError(`refusing ${path}: ${why}; the tasks of process ${pid} are read only ${only}`);
+}
+
+/**
+ * The sockets of process `pid`, main thread first: from the first of its
+ * directories that holds any, and that is trustworthy, as is each socket.
+ * An untrustworthy directory is refused, with why, unless a later one holds
+ * the sockets.
+ */
 function findSockets(pid: number): { path: string; thread: number }[] {
-  const dirs = socketDirectories(pid);
+  const { dirs, uid } = socketDirectories(pid);
+  let refused: InspectError | undefined;
   for (const dir of dirs) {
     let names: string[];
     try {
+      if (process.platform !== "win32") {
+        const why = untrusted(lstatSync(dir), uid, true);
+        if (why !== undefined) {
+          refused ??= refusal(dir, pid, uid, why, true);
+          continue;
+        }
+      }
       names = readdirSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -316,8 +377,22 @@ function findSockets(pid: number): { path: string; thread: number }[] {
       }))
       .filter((s): s is { path: string; thread: number } => s.thread !== undefined)
       .sort((a, b) => a.thread - b.thread);
-    if (found.length > 0) return found;
+    if (found.length === 0) continue;
+    if (process.platform !== "win32") {
+      for (const { path } of found) {
+        let why: string | undefined;
+        try {
+          why = untrusted(lstatSync(path), uid, false);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+          why = undefined; // Removed since: reported as such when asked.
+        }
+        if (why !== undefined) throw refusal(path, pid, uid, why, false);
+      }
+    }
+    return found;
   }
+  if (refused !== undefined) throw refused;
   const path = process.platform === "win32" ? dirs[0]! + _socketName(pid, 0) : join(dirs[0]!, _socketName(pid, 0));
   throw new InspectError(`process ${pid} is not inspectable (no socket at ${path}): ${HOW_TO_OPT_IN}`);
 }
@@ -494,7 +569,8 @@ function help(command: "ps" | "pstree"): string {
   );
   if (command === "ps") lines.push("  --format table|csv   output format (default: table)");
   lines.push(
-    `  --timeout SECONDS    how long to wait for the process to answer (default: ${DEFAULT_TIMEOUT})`,
+    `  --timeout SECONDS    how long to wait for the process to answer (default: ${DEFAULT_TIMEOUT}, ` +
+      `at most ${MAX_TIMEOUT})`,
     "  -h, --help           show this help",
   );
   return lines.join("\n");
@@ -526,6 +602,9 @@ function parseArgs(command: "ps" | "pstree", args: string[]): Parsed | number {
         timeout = Number(value);
         if (value.trim() === "" || !Number.isFinite(timeout) || timeout <= 0) {
           throw usage(`invalid --timeout ${JSON.stringify(value)}: expected a positive number of seconds`);
+        }
+        if (timeout > MAX_TIMEOUT) {
+          throw usage(`invalid --timeout ${JSON.stringify(value)}: expected at most ${MAX_TIMEOUT} seconds`);
         }
       }
     } else if (arg.startsWith("-") && !/^-\d/.test(arg)) {

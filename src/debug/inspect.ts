@@ -6,11 +6,13 @@
  *
  * asyncio-ts's own. CPython 3.14's `python -m asyncio ps` reads the target's
  * memory from outside (Lib/asyncio/tools.py through `_remote_debugging`); a
- * Node process cannot be read so, so the process answers itself, over a
- * channel only its user can open: a Unix socket `<pid>.sock` (a worker
- * thread's: `<pid>.<threadId>.sock`), mode 0600, in the directory
- * `<tmpdir>/asyncio-ts-<uid>/`, mode 0700 and owned by the user, which is
- * refused otherwise; on Windows, the named pipe `\\.\pipe\asyncio-ts-<pid>`.
+ * Node process cannot be read so, so the process answers itself. On Unix,
+ * over a channel only its user (and root) can open: a Unix socket
+ * `<pid>.sock` (a worker thread's: `<pid>.<threadId>.sock`), mode 0600, in
+ * the directory `<tmpdir>/asyncio-ts-<uid>/`, mode 0700 and owned by the
+ * user, which is refused otherwise. On Windows, over the named pipe
+ * `\\.\pipe\asyncio-ts-<pid>`, made with the default security of Node's
+ * named pipes: nothing restricts it to the process's user.
  *
  * The protocol: the client sends one line, `dump`; the server answers one
  * line of JSON, the dump, or `{"error": "..."}` for anything else, and closes
@@ -18,8 +20,13 @@
  *
  * The server listens from when the first inspectable loop of the thread
  * starts running until the last one closes; it never keeps the process
- * alive, and its socket file is removed when it closes, or when the process
- * exits with a loop still open.
+ * alive. Its socket file is removed when it closes, and when the process
+ * exits normally (the program ends, process.exit(), a signal handler that
+ * exits) with a loop still open. A process killed by a signal it has no
+ * handler for (SIGKILL, or SIGTERM and the like without one) leaves its
+ * socket behind: the client reports that nothing accepts connections on it,
+ * or passes it over for a worker thread, and the next server at the same
+ * path removes it first.
  *
  * @module
  */
@@ -102,11 +109,15 @@ const loops = new Set<EventLoop>();
 let server: Server | undefined;
 let serverPath: string | undefined;
 
-/** @internal An inspectable loop starts running: the server starts with the first. */
+/**
+ * @internal An inspectable loop starts running: the server starts with the
+ * first, and each loop that comes later tries again while the server could
+ * not start (each failure warns once).
+ */
 export function _inspectLoop(loop: EventLoop): void {
   if (loops.has(loop)) return;
   loops.add(loop);
-  if (server === undefined && loops.size === 1) start();
+  if (server === undefined) start();
 }
 
 /** @internal A loop closed: the server stops with the last inspectable one. */
@@ -165,7 +176,11 @@ function stop(): void {
   removeSocket();
 }
 
-/** Removes the socket file (closing the server does too; this covers process exit). */
+/**
+ * Removes the socket file (closing the server does too; this covers a
+ * process that exits with the server open, though not one killed by a
+ * signal, which runs no code).
+ */
 function removeSocket(): void {
   const path = serverPath;
   serverPath = undefined;

@@ -495,3 +495,49 @@ describe("asyncio-ts ps: buildTaskTable()", () => {
     );
   });
 });
+
+describe("asyncio-ts ps and pstree: control characters", () => {
+  // A task name, or a label made of one, can carry text from outside the
+  // process: printed as is, ESC sequences would drive the terminal and
+  // newlines would forge lines.
+  const evil = "evil\x1b[2J\nname";
+  const shown = "evil\\x1b[2J\\nname";
+  const input = dump(
+    loop(0, [task(1, evil, [], ["main()"]), task(2, "worker", [[["main()"], 1]], ["wait\u009b\r\t\u007f()"])]),
+  );
+
+  it("are escaped in the table", () => {
+    const lines = formatTaskTable(buildTaskTable(input)).join("\n").split("\n");
+    assert.equal(lines.length, 4);
+    assert.match(lines[2]!, /^0 +0x1 +evil\\x1b\[2J\\nname +main\(\) +0x0 +$/);
+    assert.match(lines[3]!, /^0 +0x2 +worker +wait\\x9b\\r\\t\\x7f\(\) +main\(\) +evil\\x1b\[2J\\nname +0x1 +$/);
+  });
+
+  it("are escaped in CSV", () => {
+    assert.equal(
+      formatTaskCsv(buildTaskTable(input)),
+      "tid,task id,task name,coroutine stack,awaiter chain,awaiter name,awaiter id\r\n" +
+        `0,0x1,${shown},main(),,,0x0\r\n` +
+        `0,0x2,worker,wait\\x9b\\r\\t\\x7f(),main(),${shown},0x1\r\n`,
+    );
+  });
+
+  it("are escaped in the tree and in a cycle", () => {
+    assert.deepEqual(buildAsyncTree(input), [
+      [`└── (T) ${shown}`, "    └──  main()", "        └── (T) worker", "            └──  wait\\x9b\\r\\t\\x7f()"],
+    ]);
+    const cycle = dump(loop(0, [task(1, evil, [[["a()"], 2]]), task(2, "b", [[["b()"], 1]])]));
+    assert.throws(
+      () => buildAsyncTree(cycle),
+      (err: unknown) => {
+        assert.ok(err instanceof CycleFoundError);
+        assert.deepEqual(formatCycles(err), [
+          "ERROR: await-graph contains cycles - cannot print a tree!",
+          "",
+          `cycle: b → ${shown} → b`,
+        ]);
+        return true;
+      },
+    );
+  });
+});

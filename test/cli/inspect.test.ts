@@ -11,8 +11,19 @@ import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -129,6 +140,25 @@ async function ask(path: string, request: string): Promise<string> {
   socket.write(request);
   await once(socket, "close");
   return reply;
+}
+
+/**
+ * Listens on `path` as an impostor would, answering any connection with an
+ * empty dump of process `pid`; closed at the end of the test.
+ */
+async function impostor(t: TestContext, path: string, pid: number): Promise<void> {
+  const server = createServer((socket) => socket.end(`${JSON.stringify({ pid, node: process.version, loops: [] })}\n`));
+  server.listen(path);
+  await once(server, "listening");
+  t.after(() => server.close());
+}
+
+/** Leaves a socket at `path` that nothing listens on: its process was killed (SIGKILL) while listening. */
+async function staleSocket(t: TestContext, path: string): Promise<void> {
+  const code = 'require("node:net").createServer().listen(process.argv[1], () => process.kill(process.pid, "SIGKILL"))';
+  const { signal } = await start(t, ["-e", code, path], {}).exited;
+  assert.equal(signal, "SIGKILL");
+  assert.ok(lstatSync(path).isSocket());
 }
 
 const notInspectable = (pid: number, tmp: string): string =>
@@ -265,6 +295,8 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
       [["pstree", "--format", "csv", "1"], 'unknown option "--format"'],
       [["ps", "--timeout", "0", "1"], 'invalid --timeout "0": expected a positive number of seconds'],
       [["ps", "--timeout"], "--timeout needs a value"],
+      [["ps", "--timeout", "3600.5", "1"], 'invalid --timeout "3600.5": expected at most 3600 seconds'],
+      [["pstree", "--timeout=1e7", "1"], 'invalid --timeout "1e7": expected at most 3600 seconds'],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await cli(t, tmp, ...args);
@@ -286,7 +318,8 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
   it("ps --format csv writes a header and a row per task", async (t) => {
     const tmp = tempDir(t);
     const child = await hang(t, tmp);
-    const { code, stdout, stderr } = await cli(t, tmp, "ps", "--format=csv", String(child.pid));
+    // The longest timeout waits as any other.
+    const { code, stdout, stderr } = await cli(t, tmp, "ps", "--format=csv", "--timeout", "3600", String(child.pid));
     assert.equal(code, 0, stderr);
     const rows = stdout.split("\r\n");
     assert.equal(rows[0], "tid,task id,task name,coroutine stack,awaiter chain,awaiter name,awaiter id");
@@ -328,6 +361,19 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
         `asyncio-ts: this process is not inspectable: ${socketDir(tmp)} can be opened by other users \\(mode 0755\\)`,
       ),
     );
+  });
+
+  it("a later inspectable loop starts the server that an earlier one could not", async (t) => {
+    const tmp = tempDir(t);
+    mkdirSync(socketDir(tmp), { mode: 0o755 });
+    chmodSync(socketDir(tmp), 0o755);
+    const child = start(t, [fixture, "retry"], { TMPDIR: tmp });
+    const { code, stdout, stderr } = await child.exited;
+    assert.equal(code, 0, stderr);
+    // The first Runner's loop is still open when the second runs.
+    assert.equal(stdout, "first: socket gone\nsecond: socket present\n");
+    assert.equal(stderr.match(/this process is not inspectable/g)?.length, 1, stderr);
+    assert.equal(existsSync(socketPath(tmp, child.pid)), false, "the socket is left behind");
   });
 
   it("refuse a socket directory of another user", { skip: uid !== 0 && "needs root, to chown" }, async (t) => {
@@ -376,7 +422,7 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
 
     // A worker thread's socket that no thread serves any more is passed over;
     // the main thread's is not.
-    writeFileSync(workerSocket(thread + 1), "");
+    await staleSocket(t, workerSocket(thread + 1));
     const pstree = await cli(t, tmp, "pstree", String(child.pid));
     assert.equal(pstree.code, 0, pstree.stderr);
     assert.deepEqual(pstree.stdout.split("\n"), [
@@ -402,11 +448,11 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
     assert.equal(existsSync(workerSocket(thread)), false, "the worker thread's socket is left behind");
   });
 
-  it("say so when the socket is there but nothing listens", async (t) => {
+  it("say so when the socket is there but nothing listens: a process killed by a signal leaves it", async (t) => {
     const tmp = tempDir(t);
     const child = await hang(t, tmp, "off");
     mkdirSync(socketDir(tmp), { mode: 0o700 });
-    writeFileSync(socketPath(tmp, child.pid), "");
+    await staleSocket(t, socketPath(tmp, child.pid));
     const { code, stderr } = await cli(t, tmp, "ps", String(child.pid));
     assert.equal(code, 1);
     assert.equal(
@@ -415,4 +461,93 @@ describe("asyncio-ts ps and pstree", { skip: process.platform === "win32" && "Un
         "was left by an earlier process with this PID, or the process is exiting\n",
     );
   });
+
+  const refusing = (command: string, path: string, why: string, only: string): string =>
+    `asyncio-ts ${command}: refusing ${path}: ${why}; the tasks of process ${pidOf(path)} are read only ${only}\n`;
+  const pidOf = (path: string): string => /(\d+)\.sock$/.exec(path)?.[1] ?? "";
+  const fromPrivateDir = `from a directory of uid ${uid} that only that user can open`;
+
+  it("refuse a socket directory that other users can open, and never connect to its socket", async (t) => {
+    const tmp = tempDir(t);
+    const child = await hang(t, tmp, "off");
+    mkdirSync(socketDir(tmp), { mode: 0o755 });
+    chmodSync(socketDir(tmp), 0o755);
+    await impostor(t, socketPath(tmp, child.pid), child.pid);
+    for (const command of ["ps", "pstree"]) {
+      const { code, stdout, stderr } = await cli(t, tmp, command, String(child.pid));
+      assert.equal(code, 1);
+      assert.equal(stdout, "");
+      assert.equal(
+        stderr,
+        `asyncio-ts ${command}: refusing ${socketDir(tmp)}: other users can open it (mode 0755); ` +
+          `the tasks of process ${child.pid} are read only ${fromPrivateDir}\n`,
+      );
+    }
+  });
+
+  it(
+    "refuse a socket directory that is a symbolic link, also under the process's own TMPDIR",
+    { skip: !existsSync("/proc/self/environ") && "no /proc" },
+    async (t) => {
+      const tmp = tempDir(t);
+      const child = await hang(t, tmp, "off");
+      const elsewhere = join(tempDir(t), "sockets");
+      mkdirSync(elsewhere, { mode: 0o700 });
+      symlinkSync(elsewhere, socketDir(tmp));
+      await impostor(t, join(elsewhere, `${child.pid}.sock`), child.pid);
+      // The command's own TMPDIR has no socket directory: the process's is found through /proc.
+      const { code, stdout, stderr } = await cli(t, tempDir(t), "ps", String(child.pid));
+      assert.equal(code, 1);
+      assert.equal(stdout, "");
+      assert.equal(
+        stderr,
+        `asyncio-ts ps: refusing ${socketDir(tmp)}: it is a symbolic link; ` +
+          `the tasks of process ${child.pid} are read only ${fromPrivateDir}\n`,
+      );
+    },
+  );
+
+  it("refuse a file that is not a socket where the socket should be", async (t) => {
+    const tmp = tempDir(t);
+    const child = await hang(t, tmp, "off");
+    mkdirSync(socketDir(tmp), { mode: 0o700 });
+    writeFileSync(socketPath(tmp, child.pid), "");
+    const { code, stderr } = await cli(t, tmp, "pstree", String(child.pid));
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      refusing("pstree", socketPath(tmp, child.pid), "it is not a socket", `over a socket of uid ${uid}`),
+    );
+  });
+
+  it(
+    "refuse a socket directory or socket of another user",
+    { skip: uid !== 0 && "needs root, to chown" },
+    async (t) => {
+      const tmp = tempDir(t);
+      const child = await hang(t, tmp, "off");
+      mkdirSync(socketDir(tmp), { mode: 0o700 });
+      await impostor(t, socketPath(tmp, child.pid), child.pid);
+      chownSync(socketPath(tmp, child.pid), 12345, 12345);
+      let { code, stderr } = await cli(t, tmp, "ps", String(child.pid));
+      assert.equal(code, 1);
+      assert.equal(
+        stderr,
+        refusing(
+          "ps",
+          socketPath(tmp, child.pid),
+          `it is owned by uid 12345, not ${uid}`,
+          `over a socket of uid ${uid}`,
+        ),
+      );
+      chownSync(socketDir(tmp), 12345, 12345);
+      ({ code, stderr } = await cli(t, tmp, "ps", String(child.pid)));
+      assert.equal(code, 1);
+      assert.equal(
+        stderr,
+        `asyncio-ts ps: refusing ${socketDir(tmp)}: it is owned by uid 12345, not ${uid}; ` +
+          `the tasks of process ${child.pid} are read only ${fromPrivateDir}\n`,
+      );
+    },
+  );
 });
