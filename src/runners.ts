@@ -214,7 +214,7 @@ export class Runner {
     if (this.#taskFactory !== undefined) loop.setTaskFactory(this.#taskFactory);
     if (tracePath !== undefined) {
       const recorder = new _TraceRecorder(tracePath);
-      recorder.start();
+      recorder.start(loop);
       loop._setTracer(recorder);
       this.#recorder = recorder;
     }

@@ -11,7 +11,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -336,6 +336,34 @@ describe("trace: worker threads", () => {
     // The five waited on together: one wait, naming them.
     const wait = track(trace, 1, 1).find((e) => e.cat === "wait")!;
     assert.match(wait.name, /gather/);
+  });
+
+  it("two traced Runners closed in the order they were made: each file has its own run's jobs, and no recorder observes jobs afterwards", async (t) => {
+    const dir = tempDir(t);
+    const first = new Runner({ trace: join(dir, "first.json") });
+    const second = new Runner({ trace: join(dir, "second.json") });
+    first.getLoop();
+    second.getLoop();
+    await first.run(async () => toThread(function inFirst() {}));
+    await second.run(async () => toThread(function inSecond() {}));
+    await first.close();
+    await second.close();
+    const firstText = readFileSync(join(dir, "first.json"), "utf8");
+    const jobNames = (trace: Trace): string[] =>
+      trace.traceEvents.filter((e) => e.ph === "X" && e.pid === 2).map((e) => e.name.replace(/ \d+:/, " N:"));
+    assert.deepEqual(jobNames(readTrace(join(dir, "first.json"))), ["toThread job N: inFirst()"]);
+    assert.deepEqual(jobNames(readTrace(join(dir, "second.json"))), ["toThread job N: inSecond()"]);
+    // A job of a run without a trace is not timed: no recorder observes it.
+    const timed = await run(
+      async () => {
+        const job = toThread(function later() {});
+        await job;
+        return (job as unknown as { _job: { timed: boolean } })._job.timed;
+      },
+      { trace: false },
+    );
+    assert.equal(timed, false);
+    assert.equal(readFileSync(join(dir, "first.json"), "utf8"), firstText);
   });
 
   it("a job's failure shows on its event", async (t) => {
