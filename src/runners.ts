@@ -109,7 +109,17 @@ export class Runner {
    *   ASYNCIO_TS_TRACE) cannot be written (code `ERR_ASYNCIO_TRACE_PATH`).
    */
   getLoop(): EventLoop {
-    this.#lazyInit();
+    this.#lazyInit(undefined);
+    return this.#loop!;
+  }
+
+  /**
+   * @internal The loop, made now and holding the thread until it is closed
+   * (run()'s). Claimed before the trace recorder starts, so a refused run
+   * leaves no recorder behind.
+   */
+  _claimLoop(what: string): EventLoop {
+    this.#lazyInit(what);
     return this.#loop!;
   }
 
@@ -129,7 +139,7 @@ export class Runner {
         "Runner.run() cannot be called from a running event loop: await main() there, or createTask(main)",
       );
     }
-    this.#lazyInit();
+    this.#lazyInit(undefined);
     const loop = this.#loop!;
     // As CPython's Runner.run: loop.create_task, so through the task factory.
     const task = _newTask(loop, main as TaskBody<unknown>, {}) as Task<Awaited<T>>;
@@ -201,7 +211,8 @@ export class Runner {
     }
   }
 
-  #lazyInit(): void {
+  // Makes the loop; with `claim`, it holds the thread from now on (run()).
+  #lazyInit(claim: string | undefined): void {
     if (this.#state === "closed") throw new RuntimeError("Runner is closed: create a new Runner");
     if (this.#state === "initialized") return;
     const tracePath = this.#tracePath();
@@ -210,6 +221,7 @@ export class Runner {
     if (!(loop instanceof EventLoop)) {
       throw typeError(`loopFactory must return an EventLoop, got ${show(loop)}`);
     }
+    if (claim !== undefined) _claimThread(loop, claim);
     if (this.#debug !== undefined) loop.setDebug(this.#debug);
     if (this.#taskFactory !== undefined) loop.setTaskFactory(this.#taskFactory);
     if (tracePath !== undefined) {
@@ -354,10 +366,9 @@ export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<A
   }
   checkMain(main, "run()");
   const runner = new Runner(options);
-  const loop = runner.getLoop();
   // Hold the thread from now until the loop is closed, so a second run()
   // started beside this one is refused, as in a thread running asyncio.run.
-  _claimThread(loop, "run()");
+  runner._claimLoop("run()");
   try {
     return await runner.run(main);
   } finally {

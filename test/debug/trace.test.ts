@@ -20,6 +20,7 @@ import {
   CancelledError,
   EventLoop,
   Runner,
+  RuntimeError,
   ThreadPoolExecutor,
   createTask,
   eagerTaskFactory,
@@ -364,6 +365,49 @@ describe("trace: worker threads", () => {
     );
     assert.equal(timed, false);
     assert.equal(readFileSync(join(dir, "first.json"), "utf8"), firstText);
+  });
+
+  it("a run() refused because another loop holds the thread leaves no recorder observing jobs", async (t) => {
+    const dir = tempDir(t);
+    const refused = join(dir, "refused.json");
+    const timedOf = async (fn: () => void): Promise<boolean> => {
+      const job = toThread(fn);
+      await job;
+      return (job as unknown as { _job: { timed: boolean } })._job.timed;
+    };
+    // Inside a traced run: refused, and the run's trace goes on recording its jobs.
+    const outer = join(dir, "outer.json");
+    await run(
+      async () => {
+        await assert.rejects(
+          run(async () => {}, { trace: refused }),
+          RuntimeError,
+        );
+        await toThread(function afterRefusal() {});
+      },
+      { trace: outer },
+    );
+    assert.deepEqual(
+      readTrace(outer)
+        .traceEvents.filter((e) => e.ph === "X" && e.pid === 2)
+        .map((e) => e.args!["fn"]),
+      ["afterRefusal"],
+    );
+    // Refused when it claims the thread: its loopFactory started another run, which holds it.
+    let other: Promise<boolean> | undefined;
+    await assert.rejects(
+      run(async () => {}, {
+        trace: refused,
+        loopFactory: () => {
+          other = run(async () => timedOf(function inOther() {}), { trace: false });
+          return new EventLoop();
+        },
+      }),
+      (err: Error) => err instanceof RuntimeError && /cannot be called from a running event loop/.test(err.message),
+    );
+    assert.equal(await other, false, "the other run's job is not timed: no recorder observes it");
+    assert.equal(existsSync(refused), false);
+    assert.equal(await run(async () => timedOf(function later() {}), { trace: false }), false);
   });
 
   it("a job's failure shows on its event", async (t) => {
