@@ -641,12 +641,25 @@ export class WorkerPool {
     if (w.pending.length === 0) this.#release(w);
   }
 
-  // The start and end of timed jobs, for the observers.
+  // The start and end of timed jobs, for the observers; before the results
+  // of the same message, so the jobs are still pending.
   #onTimes(w: PoolWorker, times: number[]): void {
     if (observers.size === 0) return;
+    const pending = w.pending;
+    let i = 0;
     for (let k = 0; k < times.length; k += TIME_STRIDE) {
-      const job = w.pending.find((j) => j.id === times[k]);
-      if (job === undefined) continue;
+      const id = times[k];
+      // In the order the jobs were sent, as the results: usually the next
+      // one, past any not timed.
+      while (i < pending.length && pending[i]!.id !== id) i++;
+      if (i === pending.length) {
+        i = pending.findIndex((job) => job.id === id);
+        if (i < 0) {
+          i = 0;
+          continue;
+        }
+      }
+      const job = pending[i++]!;
       for (const observer of observers) {
         observer.jobRan(job, w.worker.threadId, times[k + 1]!, times[k + 2]!, times[k + 3] === 1);
       }
