@@ -61,8 +61,15 @@ export interface RunOptions {
    * cancel requests and by whom, how it ended) and one per worker thread
    * (the jobs it ran). Open it in Perfetto (ui.perfetto.dev) or
    * chrome://tracing. `false`: no trace, whatever the environment says.
-   * Default: the path in the environment variable ASYNCIO_TS_TRACE, if set.
-   * Without a trace, tasks pay nothing for it.
+   * The path is used as it is.
+   *
+   * Default: the path in the environment variable ASYNCIO_TS_TRACE, if set,
+   * where `%p` stands for the process id and `%n` for the run's number
+   * among those of the process that read the variable (1, 2, ...):
+   * `ASYNCIO_TS_TRACE=trace-%p-%n.json`. Without them, every run that sees
+   * the variable writes the same file (later run() calls in the process,
+   * child processes that inherit the environment), and the last to end
+   * wins. Without a trace, tasks pay nothing for it.
    */
   trace?: string | false;
 }
@@ -237,10 +244,19 @@ export class Runner {
   // The trace file's absolute path, checked: the option's, else ASYNCIO_TS_TRACE's.
   #tracePath(): string | undefined {
     if (this.#trace === false) return undefined;
-    const path = this.#trace ?? (process.env["ASYNCIO_TS_TRACE"] || undefined);
-    if (path === undefined) return undefined;
-    return checkTracePath(path, this.#trace === undefined ? "ASYNCIO_TS_TRACE" : "the trace option");
+    if (this.#trace !== undefined) return checkTracePath(this.#trace, "the trace option");
+    const path = process.env["ASYNCIO_TS_TRACE"];
+    if (path === undefined || path === "") return undefined;
+    return checkTracePath(envTracePath(path, ++envTraceRuns), "ASYNCIO_TS_TRACE");
   }
+}
+
+// How many runs of this process took their trace path from ASYNCIO_TS_TRACE.
+let envTraceRuns = 0;
+
+/** ASYNCIO_TS_TRACE's path for the process's `n`th run that reads it: %p is the process id, %n is `n`. */
+function envTracePath(path: string, n: number): string {
+  return path.replace(/%[pn]/g, (code) => (code === "%p" ? String(process.pid) : String(n)));
 }
 
 function checkTraceOption(trace: unknown): string | false | undefined {

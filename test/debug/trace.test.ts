@@ -504,6 +504,27 @@ describe("trace: options", () => {
     readTrace(join(dir, "from-env.json"));
   });
 
+  it("ASYNCIO_TS_TRACE's %p is the process id and %n the run's number in the process; the option's path is used as it is", async (t) => {
+    const dir = tempDir(t);
+    const program =
+      `import { run } from ${JSON.stringify(join(root, "dist", "index.js"))};` +
+      "await run(async () => 'one'); await run(async () => 'two');";
+    const child = execFileAsync(process.execPath, ["--input-type=module", "-e", program], {
+      cwd: dir,
+      timeout: 60_000,
+      env: { ...process.env, ASYNCIO_TS_TRACE: "trace-%p-%n.json" },
+    });
+    const pid = child.child.pid!;
+    await child;
+    for (const n of [1, 2]) {
+      const trace = readTrace(join(dir, `trace-${pid}-${n}.json`));
+      assert.equal(trace.otherData?.["pid"], pid);
+      assert.equal(lifetime(trace, 1).args!["result"], n === 1 ? "'one'" : "'two'");
+    }
+    await run(async () => {}, { trace: join(dir, "literal-%p-%n.json") });
+    readTrace(join(dir, "literal-%p-%n.json"));
+  });
+
   it("without a trace or debug mode, the loop has no monitor: tasks read one field and do nothing more", async () => {
     const saved = process.env["ASYNCIO_TS_TRACE"];
     delete process.env["ASYNCIO_TS_TRACE"];
