@@ -178,10 +178,13 @@ export class Runner {
   async close(): Promise<void> {
     if (this.#state !== "initialized") return;
     const loop = this.#loop!;
+    const recorder = this.#recorder;
     try {
-      await cancelAllTasks(loop);
-      await loop.runUntilComplete(task(loop, () => loop.shutdownAsyncgens()));
-      await loop.runUntilComplete(task(loop, () => loop.shutdownDefaultExecutor({ timeout: THREAD_JOIN_TIMEOUT })));
+      await cancelAllTasks(loop, recorder);
+      await loop.runUntilComplete(task(loop, recorder, () => loop.shutdownAsyncgens()));
+      await loop.runUntilComplete(
+        task(loop, recorder, () => loop.shutdownDefaultExecutor({ timeout: THREAD_JOIN_TIMEOUT })),
+      );
     } finally {
       this.#writeTrace(loop);
       _reportUnretrieved(loop);
@@ -206,9 +209,8 @@ export class Runner {
     this.#recorder = undefined;
     loop._setTracer(undefined);
     try {
-      recorder.write();
+      recorder.write(); // Stops it first, whether the file can be written or not.
     } catch (exception) {
-      recorder.stop();
       loop.callExceptionHandler({
         message:
           `could not write the trace file ${recorder.path} (${String((exception as Error)?.message ?? exception)}); ` +
@@ -286,22 +288,21 @@ function checkTracePath(path: string, from: string): string {
   throw withCode(err, "ERR_ASYNCIO_TRACE_PATH");
 }
 
-// A task of run()'s own, at the end: not recorded in a trace.
-function task<T>(loop: EventLoop, fn: () => Promise<T>): Task<T> {
-  const tracer = loop._getTracer();
+// A task of run()'s own, at the end: not recorded in the run's trace.
+function task<T>(loop: EventLoop, recorder: _TraceRecorder | undefined, fn: () => Promise<T>): Task<T> {
   const make = (): Task<T> => new Task(fn, { loop });
-  return tracer instanceof _TraceRecorder ? tracer.untraced(make) : make();
+  return recorder === undefined ? make() : recorder.untraced(make);
 }
 
 // Port of CPython 3.13 Lib/asyncio/runners.py `_cancel_all_tasks`.
-async function cancelAllTasks(loop: EventLoop): Promise<void> {
+async function cancelAllTasks(loop: EventLoop, recorder: _TraceRecorder | undefined): Promise<void> {
   const toCancel = loop._tasks();
   if (toCancel.length === 0) return;
   for (const t of toCancel) t.cancel();
   loop._cancellingAll = true;
   try {
     await loop.runUntilComplete(
-      task(loop, async () => {
+      task(loop, recorder, async () => {
         await gather(...toCancel, { returnExceptions: true });
       }),
     );
