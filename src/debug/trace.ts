@@ -29,7 +29,7 @@ import { performance } from "node:perf_hooks";
 import { _runningTask } from "../core/step.js";
 import { reprValue } from "../errors.js";
 import { _siteLine } from "./origin.js";
-import { type Future } from "../futures.js";
+import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
 import { _getRunningLoop } from "../loop/running-loop.js";
 import type { _Runnable } from "../loop/handles.js";
@@ -84,6 +84,8 @@ class TaskRecord {
 
 interface JobRecord {
   readonly id: number;
+  /** "toThread job N: fn()" (toThread, runInExecutor) or "job N: fn()" (an executor's submit, map). */
+  readonly name: string;
   readonly fn: string;
   /** The trace id of the task that submitted it, if task code did. */
   readonly task: number | undefined;
@@ -229,7 +231,10 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
     if (this.#loop === undefined || _getRunningLoop() !== this.#loop) return;
     const now = this.#now();
     const task = this.#runningRecord();
-    const record: JobRecord = { id: job.id, fn: job.spec.ref.name, task: task?.id, flow: ++this.#flows };
+    const fn = job.spec.ref.name;
+    // toThread's and runInExecutor's jobs are owned by their Future.
+    const name = `${job.owner instanceof Future ? "toThread job" : "job"} ${job.id}: ${fn || "<anonymous>"}()`;
+    const record: JobRecord = { id: job.id, name, fn, task: task?.id, flow: ++this.#flows };
     this.#jobs.set(job, record);
     this.#jobOfOwner.set(job.owner, job.id);
     if (task !== undefined) {
@@ -266,7 +271,7 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
     this.#events.push({
       ph: "X",
       cat: "job",
-      name: `toThread job ${record.id}: ${record.fn || "<anonymous>"}()`,
+      name: record.name,
       ts: us(from),
       dur: us(to - from),
       pid: WORKERS_PID,

@@ -314,7 +314,7 @@ describe("trace: tasks", () => {
 });
 
 describe("trace: worker threads", () => {
-  it("jobs of one worker never overlap on its track, and executor.submit() jobs are recorded with their task", async (t) => {
+  it("jobs of one worker never overlap on its track, and executor.submit() and map() jobs are recorded with their task", async (t) => {
     const { trace } = await traced(
       t,
       async function main() {
@@ -324,6 +324,7 @@ describe("trace: worker threads", () => {
           const square = (x: number): number => x * x;
           await gather(...[1, 2, 3, 4, 5].map((x) => loop.runInExecutor(pool, square, x)));
           await pool.submit(square, 6);
+          for await (const _ of pool.map(square, [7])) void _;
         } finally {
           await pool.shutdown();
         }
@@ -331,8 +332,13 @@ describe("trace: worker threads", () => {
       { loopFactory: () => new EventLoop() },
     );
     const jobs = track(trace, 2, 1).filter((e) => e.ph === "X");
-    assert.equal(jobs.length, 6);
-    assert.ok(jobs.every((e) => /^toThread job \d+: square\(\)$/.test(e.name) && e.args!["task"] === 1));
+    assert.equal(jobs.length, 7);
+    assert.ok(jobs.every((e) => e.args!["task"] === 1));
+    // Named by what made them: runInExecutor (as toThread) or the executor's submit() and map().
+    assert.deepEqual(
+      jobs.map((e) => e.name.replace(/ \d+:/, " N:")),
+      [...Array(5).fill("toThread job N: square()"), "job N: square()", "job N: square()"],
+    );
     for (let i = 1; i < jobs.length; i++) assert.ok(end(jobs[i - 1]!) <= ns(jobs[i]!.ts!), "one job after the other");
     // The five waited on together: one wait, naming them.
     const wait = track(trace, 1, 1).find((e) => e.cat === "wait")!;
