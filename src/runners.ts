@@ -63,8 +63,15 @@ export interface RunOptions {
    * cancel requests and by whom, how it ended) and one per worker thread
    * (the jobs it ran). Open it in Perfetto (ui.perfetto.dev) or
    * chrome://tracing. `false`: no trace, whatever the environment says.
-   * Default: the path in the environment variable ASYNCIO_TS_TRACE, if set.
-   * Without a trace, tasks pay nothing for it.
+   * The path is used as it is.
+   *
+   * Default: the path in the environment variable ASYNCIO_TS_TRACE, if set,
+   * where `%p` stands for the process id and `%n` for the run's number
+   * among those of the process that read the variable (1, 2, ...):
+   * `ASYNCIO_TS_TRACE=trace-%p-%n.json`. Without them, every run that sees
+   * the variable writes the same file (later run() calls in the process,
+   * child processes that inherit the environment), and the last to end
+   * wins. Without a trace, tasks pay nothing for it.
    */
   trace?: string | false;
 }
@@ -111,7 +118,17 @@ export class Runner {
    *   ASYNCIO_TS_TRACE) cannot be written (code `ERR_ASYNCIO_TRACE_PATH`).
    */
   getLoop(): EventLoop {
-    this.#lazyInit();
+    this.#lazyInit(undefined);
+    return this.#loop!;
+  }
+
+  /**
+   * @internal The loop, made now and holding the thread until it is closed
+   * (run()'s). Claimed before the trace recorder starts, so a refused run
+   * leaves no recorder behind.
+   */
+  _claimLoop(what: string): EventLoop {
+    this.#lazyInit(what);
     return this.#loop!;
   }
 
@@ -131,7 +148,7 @@ export class Runner {
         "Runner.run() cannot be called from a running event loop: await main() there, or createTask(main)",
       );
     }
-    this.#lazyInit();
+    this.#lazyInit(undefined);
     const loop = this.#loop!;
     // As CPython's Runner.run: loop.create_task, so through the task factory.
     const task = _newTask(loop, main as TaskBody<unknown>, {}) as Task<Awaited<T>>;
@@ -163,10 +180,13 @@ export class Runner {
   async close(): Promise<void> {
     if (this.#state !== "initialized") return;
     const loop = this.#loop!;
+    const recorder = this.#recorder;
     try {
-      await cancelAllTasks(loop);
-      await loop.runUntilComplete(task(loop, () => loop.shutdownAsyncgens()));
-      await loop.runUntilComplete(task(loop, () => loop.shutdownDefaultExecutor({ timeout: THREAD_JOIN_TIMEOUT })));
+      await cancelAllTasks(loop, recorder);
+      await loop.runUntilComplete(task(loop, recorder, () => loop.shutdownAsyncgens()));
+      await loop.runUntilComplete(
+        task(loop, recorder, () => loop.shutdownDefaultExecutor({ timeout: THREAD_JOIN_TIMEOUT })),
+      );
     } finally {
       this.#writeTrace(loop);
       _reportUnretrieved(loop);
@@ -191,9 +211,8 @@ export class Runner {
     this.#recorder = undefined;
     loop._setTracer(undefined);
     try {
-      recorder.write();
+      recorder.write(); // Stops it first, whether the file can be written or not.
     } catch (exception) {
-      recorder.stop();
       loop.callExceptionHandler({
         message:
           `could not write the trace file ${recorder.path} (${String((exception as Error)?.message ?? exception)}); ` +
@@ -203,7 +222,8 @@ export class Runner {
     }
   }
 
-  #lazyInit(): void {
+  // Makes the loop; with `claim`, it holds the thread from now on (run()).
+  #lazyInit(claim: string | undefined): void {
     if (this.#state === "closed") throw new RuntimeError("Runner is closed: create a new Runner");
     if (this.#state === "initialized") return;
     const tracePath = this.#tracePath();
@@ -212,11 +232,12 @@ export class Runner {
     if (!(loop instanceof EventLoop)) {
       throw typeError(`loopFactory must return an EventLoop, got ${show(loop)}`);
     }
+    if (claim !== undefined) _claimThread(loop, claim);
     if (this.#debug !== undefined) loop.setDebug(this.#debug);
     if (this.#taskFactory !== undefined) loop.setTaskFactory(this.#taskFactory);
     if (tracePath !== undefined) {
       const recorder = new _TraceRecorder(tracePath);
-      recorder.start();
+      recorder.start(loop);
       loop._setTracer(recorder);
       this.#recorder = recorder;
     }
@@ -227,10 +248,19 @@ export class Runner {
   // The trace file's absolute path, checked: the option's, else ASYNCIO_TS_TRACE's.
   #tracePath(): string | undefined {
     if (this.#trace === false) return undefined;
-    const path = this.#trace ?? (process.env["ASYNCIO_TS_TRACE"] || undefined);
-    if (path === undefined) return undefined;
-    return checkTracePath(path, this.#trace === undefined ? "ASYNCIO_TS_TRACE" : "the trace option");
+    if (this.#trace !== undefined) return checkTracePath(this.#trace, "the trace option");
+    const path = process.env["ASYNCIO_TS_TRACE"];
+    if (path === undefined || path === "") return undefined;
+    return checkTracePath(envTracePath(path, ++envTraceRuns), "ASYNCIO_TS_TRACE");
   }
+}
+
+// How many runs of this process took their trace path from ASYNCIO_TS_TRACE.
+let envTraceRuns = 0;
+
+/** ASYNCIO_TS_TRACE's path for the process's `n`th run that reads it: %p is the process id, %n is `n`. */
+function envTracePath(path: string, n: number): string {
+  return path.replace(/%[pn]/g, (code) => (code === "%p" ? String(process.pid) : String(n)));
 }
 
 function checkTraceOption(trace: unknown): string | false | undefined {
@@ -260,22 +290,21 @@ function checkTracePath(path: string, from: string): string {
   throw withCode(err, "ERR_ASYNCIO_TRACE_PATH");
 }
 
-// A task of run()'s own, at the end: not recorded in a trace.
-function task<T>(loop: EventLoop, fn: () => Promise<T>): Task<T> {
-  const tracer = loop._getTracer();
+// A task of run()'s own, at the end: not recorded in the run's trace.
+function task<T>(loop: EventLoop, recorder: _TraceRecorder | undefined, fn: () => Promise<T>): Task<T> {
   const make = (): Task<T> => new Task(fn, { loop });
-  return tracer instanceof _TraceRecorder ? tracer.untraced(make) : make();
+  return recorder === undefined ? make() : recorder.untraced(make);
 }
 
 // Port of CPython 3.13 Lib/asyncio/runners.py `_cancel_all_tasks`.
-async function cancelAllTasks(loop: EventLoop): Promise<void> {
+async function cancelAllTasks(loop: EventLoop, recorder: _TraceRecorder | undefined): Promise<void> {
   const toCancel = loop._tasks();
   if (toCancel.length === 0) return;
   for (const t of toCancel) t.cancel();
   loop._cancellingAll = true;
   try {
     await loop.runUntilComplete(
-      task(loop, async () => {
+      task(loop, recorder, async () => {
         await gather(...toCancel, { returnExceptions: true });
       }),
     );
@@ -356,10 +385,9 @@ export async function run<T>(main: Main<T>, options: RunOptions = {}): Promise<A
   }
   checkMain(main, "run()");
   const runner = new Runner(options);
-  const loop = runner.getLoop();
   // Hold the thread from now until the loop is closed, so a second run()
   // started beside this one is refused, as in a thread running asyncio.run.
-  _claimThread(loop, "run()");
+  runner._claimLoop("run()");
   try {
     return await runner.run(main);
   } finally {

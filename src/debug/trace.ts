@@ -29,12 +29,13 @@ import { performance } from "node:perf_hooks";
 import { _runningTask } from "../core/step.js";
 import { reprValue } from "../errors.js";
 import { _siteLine } from "./origin.js";
-import { type Future } from "../futures.js";
+import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
+import { _getRunningLoop } from "../loop/running-loop.js";
 import type { _Runnable } from "../loop/handles.js";
 import type { _LoopMonitor } from "../loop/monitor.js";
 import type { Task } from "../tasks/task.js";
-import { type Job, type JobObserver, _observeJobs } from "../threads/worker-pool.js";
+import { type Job, type JobObserver, _observeJobs, _unobserveJobs } from "../threads/worker-pool.js";
 
 /** One event of the file, as the Trace Event Format has it. */
 type TraceEvent = {
@@ -83,6 +84,8 @@ class TaskRecord {
 
 interface JobRecord {
   readonly id: number;
+  /** "toThread job N: fn()" (toThread, runInExecutor) or "job N: fn()" (an executor's submit, map). */
+  readonly name: string;
   readonly fn: string;
   /** The trace id of the task that submitted it, if task code did. */
   readonly task: number | undefined;
@@ -91,8 +94,9 @@ interface JobRecord {
 
 /**
  * @internal Records a run's tasks and worker jobs; `write()` makes the file.
- * Set on the loop with `loop._setTracer()`; `start()` also observes the
- * thread pools' jobs.
+ * Set on the loop with `loop._setTracer()`; `start(loop)` also observes the
+ * thread pools' jobs, and records those submitted while `loop` holds the
+ * thread (another traced Runner's loop records its own).
  */
 export class _TraceRecorder implements _LoopMonitor, JobObserver {
   readonly path: string;
@@ -110,18 +114,17 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
   readonly #jobs = new WeakMap<Job, JobRecord>();
   readonly #jobOfOwner = new WeakMap<object, number>();
   readonly #workers = new Map<number, number>();
-  #previousObserver: JobObserver | undefined;
-  #observing = false;
+  #loop: EventLoop | undefined;
 
   constructor(path: string) {
     this.path = path;
   }
 
-  /** Starts observing the thread pools' jobs. */
-  start(): void {
-    if (this.#observing) return;
-    this.#observing = true;
-    this.#previousObserver = _observeJobs(this);
+  /** Starts observing the thread pools' jobs, those submitted while `loop` holds the thread. */
+  start(loop: EventLoop): void {
+    if (this.#loop !== undefined) return;
+    this.#loop = loop;
+    _observeJobs(this);
   }
 
   /** Runs `fn` without recording the tasks it makes (run()'s own tasks at the end). */
@@ -225,9 +228,13 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
   // ---- the thread pools' jobs ---------------------------------------------
 
   jobSubmitted(job: Job): void {
+    if (this.#loop === undefined || _getRunningLoop() !== this.#loop) return;
     const now = this.#now();
     const task = this.#runningRecord();
-    const record: JobRecord = { id: job.id, fn: job.spec.ref.name, task: task?.id, flow: ++this.#flows };
+    const fn = job.spec.ref.name;
+    // toThread's and runInExecutor's jobs are owned by their Future.
+    const name = `${job.owner instanceof Future ? "toThread job" : "job"} ${job.id}: ${fn || "<anonymous>"}()`;
+    const record: JobRecord = { id: job.id, name, fn, task: task?.id, flow: ++this.#flows };
     this.#jobs.set(job, record);
     this.#jobOfOwner.set(job.owner, job.id);
     if (task !== undefined) {
@@ -264,7 +271,7 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
     this.#events.push({
       ph: "X",
       cat: "job",
-      name: `toThread job ${record.id}: ${record.fn || "<anonymous>"}()`,
+      name: record.name,
       ts: us(from),
       dur: us(to - from),
       pid: WORKERS_PID,
@@ -350,10 +357,9 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
   /** Stops observing jobs (the loop's tracer is unset by its owner). */
   stop(): void {
     this.close();
-    if (!this.#observing) return;
-    this.#observing = false;
-    _observeJobs(this.#previousObserver);
-    this.#previousObserver = undefined;
+    if (this.#loop === undefined) return;
+    this.#loop = undefined;
+    _unobserveJobs(this);
   }
 
   // ---- helpers ------------------------------------------------------------

@@ -280,15 +280,15 @@ export class EventLoop implements StepLoop {
   // order (a task that finishes in a step is done before the next handle).
   #runBatch(): void {
     const batch = this.#batch!;
-    const slow = this._monitor;
+    const monitor = this._monitor;
     _handlesStart();
     this.#inBatch = true;
     try {
       while (this.#batchIndex < batch.length) {
         const handle = batch[this.#batchIndex]!;
         batch[this.#batchIndex++] = undefined as never;
-        if (slow === undefined) handle._run(this);
-        else slow.runHandle(handle, this);
+        if (monitor === undefined) handle._run(this);
+        else monitor.runHandle(handle, this);
         if (this.#stepping !== undefined) {
           // Resume when the step ends (_stepEnded), or on the next host
           // callback if it awaits something foreign.
@@ -311,7 +311,7 @@ export class EventLoop implements StepLoop {
     } else if (this.#immediate === undefined) {
       this.#scheduleNext();
     }
-    slow?.turnEnded();
+    monitor?.turnEnded();
   }
 
   /** @internal A handle is about to resume `task`: the batch waits for its step. */
@@ -627,11 +627,6 @@ export class EventLoop implements StepLoop {
   _setTracer(tracer: _LoopMonitor | undefined): void {
     this.#tracer = tracer;
     this.#setMonitor();
-  }
-
-  /** @internal The trace recorder, if one is set. */
-  _getTracer(): _LoopMonitor | undefined {
-    return this.#tracer;
   }
 
   #setMonitor(): void {

@@ -18,16 +18,13 @@ import type { _Runnable } from "./handles.js";
 import type { MonitoredTask, _LoopMonitor } from "./monitor.js";
 import { _callerSite } from "../debug/origin.js";
 
-/** What the monitor needs of a task: its repr, and where it was created. */
-type TimedTask = MonitoredTask;
-
 /**
  * @internal Debug mode's monitor (monitor.ts): records where each task was
  * created, and logs slow callbacks and task steps.
  */
 export class _SlowStepMonitor implements _LoopMonitor {
   readonly #loop: EventLoop;
-  #task: TimedTask | undefined;
+  #task: MonitoredTask | undefined;
   #start = 0;
   #sweep: NodeJS.Immediate | undefined;
 
@@ -49,24 +46,24 @@ export class _SlowStepMonitor implements _LoopMonitor {
   }
 
   /** A new task: where it was created, for the warning (and the loop's exception handler). */
-  taskCreated(task: TimedTask): void {
+  taskCreated(task: MonitoredTask): void {
     (task as { _source?: string })._source = _callerSite();
   }
 
   /** A task starts running (its first step, or resumed after an await). */
-  stepStarted(task: TimedTask): void {
+  stepStarted(task: MonitoredTask): void {
     this.#end();
     this.#task = task;
     this.#start = this.#loop._now();
   }
 
   /** The task awaits again. */
-  taskSuspended(task: TimedTask): void {
+  taskSuspended(task: MonitoredTask): void {
     if (this.#task === task) this.#end();
   }
 
   /** The task finished. */
-  taskDone(task: TimedTask): void {
+  taskDone(task: MonitoredTask): void {
     if (this.#task === task) this.#end();
   }
 

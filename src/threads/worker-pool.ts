@@ -82,14 +82,14 @@ export interface Job {
   seq: number;
   /** The caller gave up on it: if it comes back to the queue, it is dropped. */
   cancelled: boolean;
-  /** Its worker reports when it started and ended (a JobObserver was set when it was submitted). */
+  /** Its worker reports when it started and ended (a JobObserver was observing when it was submitted). */
   timed: boolean;
 }
 
 /**
- * @internal Told of the jobs of every pool while set (a trace recorder):
- * the pool knows nothing of loops and tasks, and the observer does not
- * look into the pool.
+ * @internal Told of the jobs of every pool while observing (a trace
+ * recorder): the pool knows nothing of loops and tasks, and the observer
+ * does not look into the pool.
  */
 export interface JobObserver {
   /** `job` was queued, in the submitter's code. */
@@ -102,13 +102,18 @@ export interface JobObserver {
   jobRan(job: Job, threadId: number, start: number, end: number, ok: boolean): void;
 }
 
-let observer: JobObserver | undefined;
+// The observers now: jobs are timed while there is one, and each is told
+// of every job. Each recorder adds itself and removes itself, in any order.
+const observers = new Set<JobObserver>();
 
-/** @internal Sets the JobObserver (undefined: none); returns the one set before. */
-export function _observeJobs(next: JobObserver | undefined): JobObserver | undefined {
-  const previous = observer;
-  observer = next;
-  return previous;
+/** @internal Tells `observer` of every job submitted from now until `_unobserveJobs(observer)`. */
+export function _observeJobs(observer: JobObserver): void {
+  observers.add(observer);
+}
+
+/** @internal Stops telling `observer` of jobs. */
+export function _unobserveJobs(observer: JobObserver): void {
+  observers.delete(observer);
 }
 
 /** @internal */
@@ -202,9 +207,9 @@ export class WorkerPool {
       worker: undefined,
       seq: 0,
       cancelled: false,
-      timed: observer !== undefined,
+      timed: observers.size > 0,
     };
-    if (job.timed) observer!.jobSubmitted(job);
+    if (job.timed) for (const observer of observers) observer.jobSubmitted(job);
     this.#queue.push(job);
     this.#dispatch();
     return job;
@@ -636,13 +641,28 @@ export class WorkerPool {
     if (w.pending.length === 0) this.#release(w);
   }
 
-  // The start and end of timed jobs, for the observer.
+  // The start and end of timed jobs, for the observers; before the results
+  // of the same message, so the jobs are still pending.
   #onTimes(w: PoolWorker, times: number[]): void {
-    const o = observer;
-    if (o === undefined) return;
+    if (observers.size === 0) return;
+    const pending = w.pending;
+    let i = 0;
     for (let k = 0; k < times.length; k += TIME_STRIDE) {
-      const job = w.pending.find((j) => j.id === times[k]);
-      if (job !== undefined) o.jobRan(job, w.worker.threadId, times[k + 1]!, times[k + 2]!, times[k + 3] === 1);
+      const id = times[k];
+      // In the order the jobs were sent, as the results: usually the next
+      // one, past any not timed.
+      while (i < pending.length && pending[i]!.id !== id) i++;
+      if (i === pending.length) {
+        i = pending.findIndex((job) => job.id === id);
+        if (i < 0) {
+          i = 0;
+          continue;
+        }
+      }
+      const job = pending[i++]!;
+      for (const observer of observers) {
+        observer.jobRan(job, w.worker.threadId, times[k + 1]!, times[k + 2]!, times[k + 3] === 1);
+      }
     }
   }
 

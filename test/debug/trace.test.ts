@@ -11,7 +11,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ import {
   CancelledError,
   EventLoop,
   Runner,
+  RuntimeError,
   ThreadPoolExecutor,
   createTask,
   eagerTaskFactory,
@@ -313,7 +314,7 @@ describe("trace: tasks", () => {
 });
 
 describe("trace: worker threads", () => {
-  it("jobs of one worker never overlap on its track, and executor.submit() jobs are recorded with their task", async (t) => {
+  it("jobs of one worker never overlap on its track, and executor.submit() and map() jobs are recorded with their task", async (t) => {
     const { trace } = await traced(
       t,
       async function main() {
@@ -323,6 +324,7 @@ describe("trace: worker threads", () => {
           const square = (x: number): number => x * x;
           await gather(...[1, 2, 3, 4, 5].map((x) => loop.runInExecutor(pool, square, x)));
           await pool.submit(square, 6);
+          for await (const _ of pool.map(square, [7])) void _;
         } finally {
           await pool.shutdown();
         }
@@ -330,12 +332,88 @@ describe("trace: worker threads", () => {
       { loopFactory: () => new EventLoop() },
     );
     const jobs = track(trace, 2, 1).filter((e) => e.ph === "X");
-    assert.equal(jobs.length, 6);
-    assert.ok(jobs.every((e) => /^toThread job \d+: square\(\)$/.test(e.name) && e.args!["task"] === 1));
+    assert.equal(jobs.length, 7);
+    assert.ok(jobs.every((e) => e.args!["task"] === 1));
+    // Named by what made them: runInExecutor (as toThread) or the executor's submit() and map().
+    assert.deepEqual(
+      jobs.map((e) => e.name.replace(/ \d+:/, " N:")),
+      [...Array(5).fill("toThread job N: square()"), "job N: square()", "job N: square()"],
+    );
     for (let i = 1; i < jobs.length; i++) assert.ok(end(jobs[i - 1]!) <= ns(jobs[i]!.ts!), "one job after the other");
     // The five waited on together: one wait, naming them.
     const wait = track(trace, 1, 1).find((e) => e.cat === "wait")!;
     assert.match(wait.name, /gather/);
+  });
+
+  it("two traced Runners closed in the order they were made: each file has its own run's jobs, and no recorder observes jobs afterwards", async (t) => {
+    const dir = tempDir(t);
+    const first = new Runner({ trace: join(dir, "first.json") });
+    const second = new Runner({ trace: join(dir, "second.json") });
+    first.getLoop();
+    second.getLoop();
+    await first.run(async () => toThread(function inFirst() {}));
+    await second.run(async () => toThread(function inSecond() {}));
+    await first.close();
+    await second.close();
+    const firstText = readFileSync(join(dir, "first.json"), "utf8");
+    const jobNames = (trace: Trace): string[] =>
+      trace.traceEvents.filter((e) => e.ph === "X" && e.pid === 2).map((e) => e.name.replace(/ \d+:/, " N:"));
+    assert.deepEqual(jobNames(readTrace(join(dir, "first.json"))), ["toThread job N: inFirst()"]);
+    assert.deepEqual(jobNames(readTrace(join(dir, "second.json"))), ["toThread job N: inSecond()"]);
+    // A job of a run without a trace is not timed: no recorder observes it.
+    const timed = await run(
+      async () => {
+        const job = toThread(function later() {});
+        await job;
+        return (job as unknown as { _job: { timed: boolean } })._job.timed;
+      },
+      { trace: false },
+    );
+    assert.equal(timed, false);
+    assert.equal(readFileSync(join(dir, "first.json"), "utf8"), firstText);
+  });
+
+  it("a run() refused because another loop holds the thread leaves no recorder observing jobs", async (t) => {
+    const dir = tempDir(t);
+    const refused = join(dir, "refused.json");
+    const timedOf = async (fn: () => void): Promise<boolean> => {
+      const job = toThread(fn);
+      await job;
+      return (job as unknown as { _job: { timed: boolean } })._job.timed;
+    };
+    // Inside a traced run: refused, and the run's trace goes on recording its jobs.
+    const outer = join(dir, "outer.json");
+    await run(
+      async () => {
+        await assert.rejects(
+          run(async () => {}, { trace: refused }),
+          RuntimeError,
+        );
+        await toThread(function afterRefusal() {});
+      },
+      { trace: outer },
+    );
+    assert.deepEqual(
+      readTrace(outer)
+        .traceEvents.filter((e) => e.ph === "X" && e.pid === 2)
+        .map((e) => e.args!["fn"]),
+      ["afterRefusal"],
+    );
+    // Refused when it claims the thread: its loopFactory started another run, which holds it.
+    let other: Promise<boolean> | undefined;
+    await assert.rejects(
+      run(async () => {}, {
+        trace: refused,
+        loopFactory: () => {
+          other = run(async () => timedOf(function inOther() {}), { trace: false });
+          return new EventLoop();
+        },
+      }),
+      (err: Error) => err instanceof RuntimeError && /cannot be called from a running event loop/.test(err.message),
+    );
+    assert.equal(await other, false, "the other run's job is not timed: no recorder observes it");
+    assert.equal(existsSync(refused), false);
+    assert.equal(await run(async () => timedOf(function later() {}), { trace: false }), false);
   });
 
   it("a job's failure shows on its event", async (t) => {
@@ -430,6 +508,27 @@ describe("trace: options", () => {
     readTrace(join(dir, "from-option.json"));
     await run(async () => {});
     readTrace(join(dir, "from-env.json"));
+  });
+
+  it("ASYNCIO_TS_TRACE's %p is the process id and %n the run's number in the process; the option's path is used as it is", async (t) => {
+    const dir = tempDir(t);
+    const program =
+      `import { run } from ${JSON.stringify(join(root, "dist", "index.js"))};` +
+      "await run(async () => 'one'); await run(async () => 'two');";
+    const child = execFileAsync(process.execPath, ["--input-type=module", "-e", program], {
+      cwd: dir,
+      timeout: 60_000,
+      env: { ...process.env, ASYNCIO_TS_TRACE: "trace-%p-%n.json" },
+    });
+    const pid = child.child.pid!;
+    await child;
+    for (const n of [1, 2]) {
+      const trace = readTrace(join(dir, `trace-${pid}-${n}.json`));
+      assert.equal(trace.otherData?.["pid"], pid);
+      assert.equal(lifetime(trace, 1).args!["result"], n === 1 ? "'one'" : "'two'");
+    }
+    await run(async () => {}, { trace: join(dir, "literal-%p-%n.json") });
+    readTrace(join(dir, "literal-%p-%n.json"));
   });
 
   it("without a trace or debug mode, the loop has no monitor: tasks read one field and do nothing more", async () => {
