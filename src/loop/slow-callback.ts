@@ -16,7 +16,6 @@
 import type { EventLoop } from "./event-loop.js";
 import type { _Runnable } from "./handles.js";
 import type { MonitoredTask, _LoopMonitor } from "./monitor.js";
-import { _callerSite } from "../debug/origin.js";
 
 /**
  * @internal Debug mode's monitor (monitor.ts): records where each task was
@@ -45,10 +44,8 @@ export class _SlowStepMonitor implements _LoopMonitor {
     }
   }
 
-  /** A new task: where it was created, for the warning (and the loop's exception handler). */
-  taskCreated(task: MonitoredTask): void {
-    (task as { _source?: string })._source = _callerSite();
-  }
+  /** A new task: nothing to do, as Future's constructor records where it was made in debug mode. */
+  taskCreated(): void {}
 
   /** A task starts running (its first step, or resumed after an await). */
   stepStarted(task: MonitoredTask): void {

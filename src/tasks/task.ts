@@ -111,7 +111,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     const signal = checkSignal(options.signal, "createTask()");
     this.#body = body;
     this.#name = options.name !== undefined ? String(options.name) : ++loop._taskSeq;
-    // Debug mode's monitor records where the task was made (_source).
+    // Future's constructor recorded where it was made, in debug mode (_source).
     const monitor = loop._monitor;
     if (options.eagerStart === true && loop.isRunning()) {
       // As CPython 3.12+: an eager task is registered before its first step,
