@@ -35,7 +35,7 @@ export interface FrameCallGraphEntry {
   /**
    * A function's name ("main"), or, for `kind: "awaits"`, what the task
    * awaits: "sleep()", "Lock.acquire()", "gather()", "Task-3",
-   * "toThread job 4 on worker 2", "a foreign promise".
+   * "toThread job 4 on worker thread 2" (its threadId), "a foreign promise".
    */
   readonly name: string;
   /**

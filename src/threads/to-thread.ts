@@ -40,7 +40,7 @@ class ExecutorFuture<T> extends Future<T> implements JobOwner {
     const job = this._job;
     if (job === undefined) return "toThread job";
     const worker = job.worker?.worker.threadId;
-    return `toThread job ${job.id} ${worker === undefined ? "(queued)" : `on worker ${worker}`}`;
+    return `toThread job ${job.id} ${worker === undefined ? "(queued)" : `on worker thread ${worker}`}`;
   }
   _jobResolved(value: unknown): void {
     if (!this.done()) this.setResult(value as T);

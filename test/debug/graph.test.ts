@@ -406,7 +406,7 @@ describe("what a waiting task awaits", () => {
         { name: "offloads" },
       );
       // Until the worker has the job; then the tree names it.
-      while (!/on worker \d+/.test(formatCallGraph(job))) await sleep(0.005);
+      while (!/on worker thread \d+/.test(formatCallGraph(job))) await sleep(0.005);
       text = formatCallGraph(job);
       Atomics.store(shared, 0, 1);
       Atomics.notify(shared, 0);
@@ -414,7 +414,7 @@ describe("what a waiting task awaits", () => {
     });
     assert.match(
       text,
-      /^\* Task\(name='offloads', id=\d+, state=pending\)\n {2}\+ Call stack:\n {2}\| {3}awaits toThread job \d+ on worker \d+\n/,
+      /^\* Task\(name='offloads', id=\d+, state=pending\)\n {2}\+ Call stack:\n {2}\| {3}awaits toThread job \d+ on worker thread \d+\n/,
     );
   });
 });
