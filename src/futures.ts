@@ -15,7 +15,7 @@
 
 import { inspect } from "node:util";
 import { CancelledError, InvalidStateError, RuntimeError, reprValue, show, typeError } from "./errors.js";
-import { _callInContext, _captureContext, type _Context } from "./loop/handles.js";
+import { _callInContext, _callbackFailed, _captureContext, type _Context } from "./loop/handles.js";
 import { _isInternalCallback } from "./loop/internal-callback.js";
 import type { EventLoop } from "./loop/event-loop.js";
 import { _getRunningLoop } from "./loop/running-loop.js";
@@ -637,7 +637,7 @@ function runCallback(future: Future<unknown>, cb: Callback): void {
     future.getLoop().callExceptionHandler({
       // As CPython 3.13's format_helpers: arguments only in debug mode, as
       // they may hold sensitive data.
-      message: `Exception in callback ${fn.name || "<anonymous>"}(${future.getLoop().getDebug() ? future.toString() : ""})`,
+      message: _callbackFailed(fn, future.getLoop().getDebug() ? future.toString() : ""),
       exception,
       future,
     });

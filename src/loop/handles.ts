@@ -99,8 +99,7 @@ export class Handle {
       else _callInContext(this._context, callback, this._arg, this._arg2);
     } catch (exception) {
       this._loop.callExceptionHandler({
-        // CPython's words, `Exception in callback cb()`: the callback, not the Handle.
-        message: `Exception in callback ${callback.name || "<anonymous>"}()`,
+        message: _callbackFailed(callback),
         exception,
         handle: this,
         ...(this._source === undefined ? {} : { sourceTraceback: this._source }),
@@ -113,6 +112,15 @@ export class Handle {
     const state = this._cancelled ? " cancelled" : "";
     return `<Handle${state} ${name}()>`;
   }
+}
+
+/**
+ * @internal The exception handler's message for a callback that threw, in
+ * CPython's words: `Exception in callback cb()`, the callback, not its
+ * Handle; `args` is what goes between the parentheses.
+ */
+export function _callbackFailed(fn: Function, args = ""): string {
+  return `Exception in callback ${fn.name || "<anonymous>"}(${args})`;
 }
 
 /**
@@ -140,7 +148,7 @@ export class _LoopCallback implements _Runnable {
     try {
       this.fn(this.arg, this.arg2);
     } catch (exception) {
-      loop.callExceptionHandler({ message: `Exception in callback ${this.fn.name || "<anonymous>"}()`, exception });
+      loop.callExceptionHandler({ message: _callbackFailed(this.fn), exception });
     }
   }
 

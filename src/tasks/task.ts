@@ -287,6 +287,7 @@ export class Task<T = unknown> extends Future<T> implements SteppingTask {
     try {
       this._start();
     } catch (exception) {
+      // CPython names the step method that threw.
       this.getLoop().callExceptionHandler({ message: "Exception in callback Task.__step()", exception, task: this });
     }
   }
