@@ -270,9 +270,9 @@ function render(graph: FutureCallGraph, lines: string[], level: number, limit: n
   const future = graph.future;
   // asyncio-ts's own: the state, which CPython's lines leave out.
   if (future instanceof Task) {
-    add(`* Task(name=${show(future.getName())}, id=${_taskId(future)}, state=${stateOf(future)})`);
+    add(`* Task(name=${show(future.getName())}, id=${_taskId(future)}, state=${_stateOf(future)})`);
   } else {
-    add(`* Future(${future._describe()}, state=${stateOf(future)})`);
+    add(`* Future(${future._describe()}, state=${_stateOf(future)})`);
   }
   const stack = limit === undefined ? graph.callStack : graph.callStack.slice(0, limit);
   if (stack.length > 0) {
@@ -292,8 +292,11 @@ function render(graph: FutureCallGraph, lines: string[], level: number, limit: n
   }
 }
 
-/** "pending", "running" (the current task), "cancelling", or how it ended: "finished", "cancelled", "failed". */
-function stateOf(future: Future<unknown>): string {
+/**
+ * @internal "pending", "running" (the current task), "cancelling", or how
+ * it ended: "finished", "cancelled", "failed". The tree and the trace say it.
+ */
+export function _stateOf(future: Future<unknown>): string {
   if (future.done()) return future.cancelled() ? "cancelled" : future._failed() ? "failed" : "finished";
   if (!(future instanceof Task)) return "pending";
   if (future === currentTask(future.getLoop())) return "running";
@@ -364,7 +367,7 @@ export function _dumpTasks(loops: Iterable<EventLoop>): TaskDump {
       const info: TaskInfo = {
         id: _taskId(task),
         name: task.getName(),
-        state: stateOf(task) as TaskInfo["state"],
+        state: _stateOf(task) as TaskInfo["state"],
         coro: `${task._bodyName()}()`,
         awaits: stack
           .filter((e) => e.kind === "awaits")

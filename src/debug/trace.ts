@@ -28,6 +28,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { _runningTask } from "../core/step.js";
 import { reprValue } from "../errors.js";
+import { _stateOf } from "./graph.js";
 import { _siteLine } from "./origin.js";
 import { Future } from "../futures.js";
 import type { EventLoop } from "../loop/event-loop.js";
@@ -456,16 +457,10 @@ export class _TraceRecorder implements _LoopMonitor, JobObserver {
     record.coro = `${task._bodyName()}()`;
     const args: Record<string, unknown> = { coro: record.coro };
     const end: Record<string, unknown> = {};
-    let state: string;
-    if (!task.done()) state = "pending";
-    else if (task.cancelled()) state = "cancelled";
-    else if (task._failed()) {
-      state = "failed";
-      end["exception"] = describeError(task._outcome());
-    } else {
-      state = "finished";
-      end["result"] = shortRepr(task._outcome());
-    }
+    // A task still pending when the trace is written ends "pending", cancelling or not.
+    const state = task.done() ? _stateOf(task) : "pending";
+    if (state === "failed") end["exception"] = describeError(task._outcome());
+    else if (state === "finished") end["result"] = shortRepr(task._outcome());
     args["state"] = state;
     Object.assign(args, end);
     if (task._source !== undefined) args["createdAt"] = _siteLine(task._source);
@@ -530,16 +525,16 @@ function shortRepr(value: unknown): string {
   if (value === undefined || value === null || typeof value === "number" || typeof value === "boolean") {
     return Object.is(value, -0) ? "-0" : String(value);
   }
-  const text = reprValue(value);
-  return text.length > MAX_REPR ? `${text.slice(0, MAX_REPR - 1)}…` : text;
+  return clip(reprValue(value));
 }
 
 function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const text = `${error.name}: ${error.message}`;
-    return text.length > MAX_REPR ? `${text.slice(0, MAX_REPR - 1)}…` : text;
-  }
-  return shortRepr(error);
+  return error instanceof Error ? clip(`${error.name}: ${error.message}`) : shortRepr(error);
+}
+
+// At most MAX_REPR characters, an ellipsis ending a cut.
+function clip(text: string): string {
+  return text.length > MAX_REPR ? `${text.slice(0, MAX_REPR - 1)}…` : text;
 }
 
 let version: string | null | undefined;

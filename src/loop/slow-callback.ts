@@ -18,8 +18,8 @@ import type { _Runnable } from "./handles.js";
 import type { MonitoredTask, _LoopMonitor } from "./monitor.js";
 
 /**
- * @internal Debug mode's monitor (monitor.ts): records where each task was
- * created, and logs slow callbacks and task steps.
+ * @internal Debug mode's monitor (monitor.ts): logs slow callbacks and task
+ * steps, with where each was created (Future's constructor records that).
  */
 export class _SlowStepMonitor implements _LoopMonitor {
   readonly #loop: EventLoop;

@@ -643,23 +643,13 @@ export class WorkerPool {
 
   // The start and end of timed jobs, for the observers; before the results
   // of the same message, so the jobs are still pending.
+  // A worker holds at most PIPELINE_DEPTH jobs, so a search by id is short.
   #onTimes(w: PoolWorker, times: number[]): void {
     if (observers.size === 0) return;
-    const pending = w.pending;
-    let i = 0;
     for (let k = 0; k < times.length; k += TIME_STRIDE) {
       const id = times[k];
-      // In the order the jobs were sent, as the results: usually the next
-      // one, past any not timed.
-      while (i < pending.length && pending[i]!.id !== id) i++;
-      if (i === pending.length) {
-        i = pending.findIndex((job) => job.id === id);
-        if (i < 0) {
-          i = 0;
-          continue;
-        }
-      }
-      const job = pending[i++]!;
+      const job = w.pending.find((pending) => pending.id === id);
+      if (job === undefined) continue;
       for (const observer of observers) {
         observer.jobRan(job, w.worker.threadId, times[k + 1]!, times[k + 2]!, times[k + 3] === 1);
       }
